@@ -1,0 +1,150 @@
+/**
+ * The one typed configuration, validated once at start. Nothing else reads the environment: a bad value stops
+ * the process with a message naming the variable.
+ */
+export type AppEnvironment = 'production' | 'development' | 'test' | 'demo';
+export type StorageDriver = 'local' | 's3';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface AppConfig {
+  readonly environment: AppEnvironment;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  /** Null only where no process signs or verifies tokens (migrate, seed); see requireJwtSecret. */
+  readonly auth: { readonly jwtSecret: string | null };
+  readonly storage: {
+    readonly driver: StorageDriver;
+    readonly localDir: string;
+    readonly s3: {
+      readonly endpoint: string | null;
+      readonly region: string;
+      readonly bucket: string | null;
+      readonly accessKeyId: string | null;
+      readonly secretAccessKey: string | null;
+      readonly forcePathStyle: boolean;
+    };
+  };
+  readonly exports: {
+    readonly retentionHours: number;
+    readonly batchSize: number;
+    readonly workerConcurrency: number;
+    readonly maxAttempts: number;
+    readonly maxActivePerUser: number;
+  };
+  readonly cleanupCron: string;
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Used only where AUTH_JWT_SECRET may be omitted (NODE_ENV test or demo); never valid in production. */
+export const INSECURE_DEMO_JWT_SECRET = 'insecure-demo-secret-do-not-use-in-production';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: readonly string[]): string {
+  const raw = read(env, name) ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL (got "${raw}")`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+  return raw;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+const CRON_FIELD = /^[\d*/,-]+$/;
+
+function cron(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name) ?? fallback;
+  const fields = raw.split(/\s+/);
+  if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => CRON_FIELD.test(f)))
+    throw new ConfigError(name, `must be a cron expression with 5 or 6 numeric fields (got "${raw}")`);
+  return raw;
+}
+
+export function loadConfig(env: Env): AppConfig {
+  const environment = oneOf<AppEnvironment>(env, 'NODE_ENV', ['production', 'development', 'test', 'demo'], 'development');
+  const jwtSecret = read(env, 'AUTH_JWT_SECRET') ?? (environment === 'test' || environment === 'demo' ? INSECURE_DEMO_JWT_SECRET : undefined);
+  if (jwtSecret !== undefined && jwtSecret.length < 16) throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 16 characters');
+  const driver = oneOf<StorageDriver>(env, 'STORAGE_DRIVER', ['local', 's3'], 'local');
+  const bucket = read(env, 'S3_BUCKET') ?? null;
+  if (driver === 's3' && bucket === null) throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
+  const endpoint = read(env, 'S3_ENDPOINT');
+  return {
+    environment,
+    port: integer(env, 'PORT', 3000, 1, 65_535),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/exports', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    auth: { jwtSecret: jwtSecret ?? null },
+    storage: {
+      driver,
+      localDir: read(env, 'STORAGE_LOCAL_DIR') ?? './var/storage',
+      s3: {
+        endpoint: endpoint === undefined ? null : url(env, 'S3_ENDPOINT', endpoint, ['http:', 'https:']),
+        region: read(env, 'S3_REGION') ?? 'us-east-1',
+        bucket,
+        accessKeyId: read(env, 'S3_ACCESS_KEY_ID') ?? null,
+        secretAccessKey: read(env, 'S3_SECRET_ACCESS_KEY') ?? null,
+        forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+      },
+    },
+    exports: {
+      retentionHours: integer(env, 'EXPORT_RETENTION_HOURS', 72, 1, 24 * 365),
+      batchSize: integer(env, 'EXPORT_BATCH_SIZE', 5000, 1, 100_000),
+      workerConcurrency: integer(env, 'EXPORT_WORKER_CONCURRENCY', 2, 1, 64),
+      maxAttempts: integer(env, 'EXPORT_MAX_ATTEMPTS', 3, 1, 20),
+      maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
+    },
+    cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
+    logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
+  };
+}
+
+/** For processes that sign or verify tokens (the API, `npm run token`): called at start, so a missing secret stops them. */
+export function requireJwtSecret(config: AppConfig): string {
+  if (config.auth.jwtSecret === null) throw new ConfigError('AUTH_JWT_SECRET', 'is required outside NODE_ENV=test or demo');
+  return config.auth.jwtSecret;
+}
+
+/** The process's configuration; the only place that touches process.env. */
+export function readConfig(): AppConfig {
+  return loadConfig(process.env);
+}

@@ -1,0 +1,5 @@
+export * from './config/app-config';
+export * from './auth/access-token';
+export * from './persistence/data-source';
+export * from './tickets/ticket-query-builder';
+export * from './tickets/ticket-sql-fields';

@@ -1,0 +1,66 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ORM_ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export function createDataSource(databaseUrl: string, applicationName = 'export-service'): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    applicationName,
+    entities: ORM_ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    logging: false,
+  });
+}
+
+function databaseName(databaseUrl: string): string {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`DATABASE_URL names no usable database ("${name}")`);
+  return name;
+}
+
+/** Creates the database named in the URL when it does not exist yet (connecting to the maintenance database). */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const name = databaseName(databaseUrl);
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = '/postgres';
+  const client = new Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE "${name}"`);
+    } catch (error) {
+      // Another process created it between our check and our CREATE: that is the outcome we wanted.
+      if ((error as { code?: string }).code !== '42P04') throw error;
+    }
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Arbitrary but fixed: serializes concurrent migrators (an API and a worker starting together). */
+const MIGRATION_LOCK_KEY = 4_711_002;
+
+/** Creates the database if missing and applies pending migrations; returns the names it applied. Idempotent. */
+export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
+  await ensureDatabase(databaseUrl);
+  const lock = new Client({ connectionString: databaseUrl });
+  await lock.connect();
+  const dataSource = createDataSource(databaseUrl, 'export-service-migrate');
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    return applied.map((m) => m.name);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await lock.end();
+  }
+}

@@ -1,0 +1,323 @@
+import { createHash } from 'node:crypto';
+import {
+  ME,
+  type SortDirection,
+  type TicketColumnKey,
+  type TicketCondition,
+  type TicketConditionGroup,
+  type TicketQuery,
+  ValidationError,
+  isIsoDate,
+} from '@app/domain';
+import { columnSql, type SqlType, TICKET_FROM, TICKET_SQL_FIELDS } from './ticket-sql-fields';
+
+export interface TicketQueryContext {
+  readonly tenantId: string;
+  /** The acting user: what `@me` means. */
+  readonly me: string;
+  /** Reference time of `within_past_days`. */
+  readonly now: Date;
+  /** Zone in which a date-only filter value (2026-01-31) names a day. */
+  readonly timezone: string;
+  /**
+   * Export rule (CONTRACT §6): only tickets created at or before the cutoff that were not deleted, or were deleted
+   * after it. Without a cutoff, the live list: tickets not deleted.
+   */
+  readonly cutoff?: Date;
+}
+
+export interface CompiledQuery {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/** One SELECT item: a trusted SQL expression (never user input) and the name it is read back under. */
+export interface SelectItem {
+  readonly alias: string;
+  readonly sql: string;
+}
+
+interface SortKey {
+  readonly sql: string;
+  readonly type: SqlType;
+  readonly direction: SortDirection;
+}
+
+/** Collects positional parameters; values are never spliced into SQL text. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type: SqlType): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
+const escapeLike = (value: string): string => value.replace(/[\\%_]/g, '\\$&');
+
+const NULL_SENTINEL: Readonly<Partial<Record<SqlType, string>>> = {
+  text: "''",
+  integer: '0',
+  bigint: '0',
+  timestamptz: "'-infinity'::timestamptz",
+};
+
+const CURSOR_VALUE: Readonly<Partial<Record<SqlType, RegExp>>> = {
+  bigint: /^-?\d{1,19}$/,
+  integer: /^-?\d{1,10}$/,
+  boolean: /^(true|false)$/,
+  timestamptz: /^(-infinity|\d{4,}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2})$/,
+};
+
+/**
+ * The one ticket query builder: turns a TicketQuery (a view plus its refinements) into parameterized SQL for the
+ * on-screen list, the export reader and counts alike, and pages by keyset over the full sort tuple plus id.
+ *
+ * Nulls sort last in both directions: a nullable sort field becomes two keys, `(expr IS NULL)` ascending and
+ * `COALESCE(expr, sentinel)` in the requested direction, so every key compared in the keyset predicate is non-null.
+ */
+export class TicketQueryBuilder {
+  private readonly sortKeys: readonly SortKey[];
+
+  constructor(
+    private readonly query: TicketQuery,
+    private readonly context: TicketQueryContext,
+  ) {
+    this.sortKeys = TicketQueryBuilder.sortKeysOf(query);
+  }
+
+  /** The list projection: `id` plus every column of the query, typed (Dates, arrays, strings). */
+  listSelect(): SelectItem[] {
+    const keys: TicketColumnKey[] = ['id', ...this.query.columns.filter((c) => c !== 'id')];
+    return keys.map((key) => ({ alias: key, sql: columnSql(key) }));
+  }
+
+  /** Rows in order, optionally after a cursor and limited; `_k0.._kn` carry the sort keys for the next cursor. */
+  select(options: { select?: readonly SelectItem[]; after?: string | null; limit?: number } = {}): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    if (options.after) where.push(this.keysetPredicate(this.decodeCursor(options.after), params));
+    const items = [...(options.select ?? this.listSelect())].map((item) => `${item.sql} AS "${item.alias}"`);
+    this.sortKeys.forEach((key, i) => items.push(`(${key.sql})::text AS "_k${i}"`));
+    const limit = options.limit === undefined ? '' : `\n LIMIT ${params.add(options.limit, 'integer')}`;
+    return {
+      text: `SELECT ${items.join(', ')}${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n ORDER BY ${this.orderBy()}${limit}`,
+      values: params.values,
+    };
+  }
+
+  count(): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    return { text: `SELECT count(*)::bigint AS count${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}`, values: params.values };
+  }
+
+  /** The cursor that continues after `row` (a row returned by `select`). */
+  cursorAfter(row: Readonly<Record<string, unknown>>): string {
+    const keys = this.sortKeys.map((_, i) => row[`_k${i}`]);
+    if (keys.some((k) => typeof k !== 'string')) throw new Error('row was not produced by this builder');
+    return Buffer.from(JSON.stringify({ s: this.signature(), k: keys }), 'utf8').toString('base64url');
+  }
+
+  private static sortKeysOf(query: TicketQuery): SortKey[] {
+    const keys: SortKey[] = [];
+    for (const level of query.sort) {
+      const field = TICKET_SQL_FIELDS[level.field];
+      if (field.sort === undefined || field.sortType === undefined) throw new Error(`Field "${level.field}" is not sortable`);
+      if (field.nullable) {
+        keys.push({ sql: `(${field.sort} IS NULL)`, type: 'boolean', direction: 'asc' });
+        keys.push({ sql: `COALESCE(${field.sort}, ${NULL_SENTINEL[field.sortType]})`, type: field.sortType, direction: level.direction });
+      } else {
+        keys.push({ sql: field.sort, type: field.sortType, direction: level.direction });
+      }
+    }
+    if (!query.sort.some((s) => s.field === 'id')) {
+      keys.push({ sql: 't.id', type: 'bigint', direction: query.sort.at(-1)?.direction ?? 'asc' });
+    }
+    return keys;
+  }
+
+  private orderBy(): string {
+    return this.sortKeys.map((k) => `${k.sql} ${k.direction.toUpperCase()}`).join(', ');
+  }
+
+  private where(params: Params): string[] {
+    const { tenantId, cutoff } = this.context;
+    const where = [`t.tenant_id = ${params.add(tenantId, 'uuid')}`];
+    if (cutoff) {
+      const at = params.add(cutoff.toISOString(), 'timestamptz');
+      where.push(`t.creation_time <= ${at}`, `(t.deleted_at IS NULL OR t.deleted_at > ${at})`);
+    } else {
+      where.push('t.deleted_at IS NULL');
+    }
+    for (const group of this.query.conditions) {
+      const sql = this.group(group, params);
+      if (sql) where.push(sql);
+    }
+    if (this.query.search) where.push(this.search(this.query.search, params));
+    return where;
+  }
+
+  private group(group: TicketConditionGroup, params: Params): string | null {
+    const parts = group.and.map((c) => this.condition(c, params));
+    if (group.or.length > 0) parts.push(`(${group.or.map((c) => this.condition(c, params)).join(' OR ')})`);
+    return parts.length === 0 ? null : `(${parts.join(' AND ')})`;
+  }
+
+  private search(term: string, params: Params): string {
+    const pattern = params.add(`%${escapeLike(term)}%`, 'text');
+    const matches = [`t.title ILIKE ${pattern}`, `t.description ILIKE ${pattern}`, `ct.name ILIKE ${pattern}`, `ct.email ILIKE ${pattern}`];
+    const id = term.replace(/^#/, '');
+    if (/^\d{1,18}$/.test(id)) matches.push(`t.id = ${params.add(id, 'bigint')}`);
+    return `(${matches.join(' OR ')})`;
+  }
+
+  private condition(c: TicketCondition, params: Params): string {
+    const field = TICKET_SQL_FIELDS[c.field];
+    const e = field.filter;
+    const type = field.filterType;
+    if (type === 'text[]') return this.tagCondition(e, c, params);
+    if (type === 'timestamptz') return this.dateCondition(e, c, params);
+    const value = (): string => params.add(this.resolve(c.value), type);
+    const values = (): string => params.add((c.values ?? []).map((v) => this.resolve(v)), `${type}[]` as SqlType);
+    const like = (pattern: (v: string) => string): string => params.add(pattern(escapeLike(String(c.value))), 'text');
+    switch (c.operator) {
+      case 'eq':
+      case 'is':
+        return `${e} = ${value()}`;
+      case 'neq':
+      case 'is_not':
+        return `${e} IS DISTINCT FROM ${value()}`;
+      case 'contains':
+        return `${e} ILIKE ${like((v) => `%${v}%`)}`;
+      case 'not_contains':
+        return `COALESCE(${e}, '') NOT ILIKE ${like((v) => `%${v}%`)}`;
+      case 'starts_with':
+        return `${e} ILIKE ${like((v) => `${v}%`)}`;
+      case 'ends_with':
+        return `${e} ILIKE ${like((v) => `%${v}`)}`;
+      case 'is_empty':
+        return type === 'text' ? `(${e} IS NULL OR ${e} = '')` : `${e} IS NULL`;
+      case 'is_not_empty':
+        return type === 'text' ? `(${e} IS NOT NULL AND ${e} <> '')` : `${e} IS NOT NULL`;
+      case 'is_any_of':
+        return `${e} = ANY(${values()})`;
+      case 'is_none_of':
+        return `(${e} IS NULL OR ${e} <> ALL(${values()}))`;
+      case 'gt':
+      case 'gte':
+      case 'lt':
+      case 'lte':
+        return this.comparison(c, params);
+      case 'before':
+      case 'after':
+      case 'on_or_before':
+      case 'on_or_after':
+      case 'within_past_days':
+        throw new Error(`operator ${c.operator} applies to dates only`);
+    }
+  }
+
+  private comparison(c: TicketCondition, params: Params): string {
+    const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[c.operator as 'gt' | 'gte' | 'lt' | 'lte'];
+    if (c.field === 'priority') {
+      const key = params.add(String(c.value), 'text');
+      const tenant = params.add(this.context.tenantId, 'uuid');
+      return `pr.sort_order ${op} (SELECT p.sort_order FROM ticket_priorities p WHERE p.tenant_id = ${tenant} AND p.key = ${key})`;
+    }
+    const field = TICKET_SQL_FIELDS[c.field];
+    return `${field.filter} ${op} ${params.add(c.value, field.filterType)}`;
+  }
+
+  private dateCondition(e: string, c: TicketCondition, params: Params): string {
+    if (c.operator === 'is_empty') return `${e} IS NULL`;
+    if (c.operator === 'is_not_empty') return `${e} IS NOT NULL`;
+    if (c.operator === 'within_past_days') {
+      const now = params.add(this.context.now.toISOString(), 'timestamptz');
+      return `(${e} >= ${now} - make_interval(days => ${params.add(c.value, 'integer')}) AND ${e} <= ${now})`;
+    }
+    const value = String(c.value);
+    if (isIsoDate(value)) {
+      // A day in the query's zone: [start of the day, start of the next day).
+      const tz = params.add(this.context.timezone, 'text');
+      const day = params.add(value, 'text');
+      const start = `((${day})::date::timestamp AT TIME ZONE ${tz})`;
+      const next = `(((${day})::date + 1)::timestamp AT TIME ZONE ${tz})`;
+      switch (c.operator) {
+        case 'before':
+          return `${e} < ${start}`;
+        case 'on_or_before':
+          return `${e} < ${next}`;
+        case 'after':
+          return `${e} >= ${next}`;
+        case 'on_or_after':
+          return `${e} >= ${start}`;
+      }
+    }
+    const at = params.add(value, 'timestamptz');
+    const op = { before: '<', on_or_before: '<=', after: '>', on_or_after: '>=' }[c.operator as 'before'];
+    if (op === undefined) throw new Error(`operator ${c.operator} does not apply to dates`);
+    return `${e} ${op} ${at}`;
+  }
+
+  private tagCondition(e: string, c: TicketCondition, params: Params): string {
+    const one = (): string => `ARRAY[${params.add(String(c.value), 'text')}]`;
+    const many = (): string => params.add(c.values ?? [], 'text[]');
+    switch (c.operator) {
+      case 'is':
+        return `${e} @> ${one()}`;
+      case 'is_not':
+        return `NOT (${e} @> ${one()})`;
+      case 'is_any_of':
+        return `${e} && ${many()}`;
+      case 'is_none_of':
+        return `NOT (${e} && ${many()})`;
+      case 'is_empty':
+        return `cardinality(${e}) = 0`;
+      default:
+        throw new Error(`operator ${c.operator} does not apply to tags`);
+    }
+  }
+
+  private resolve(value: unknown): unknown {
+    return value === ME ? this.context.me : value;
+  }
+
+  /** After (v1..vn): the first key past v1, or equal on it and past v2, ...; one row comparison when all keys agree in direction. */
+  private keysetPredicate(values: readonly string[], params: Params): string {
+    const placeholders = this.sortKeys.map((k, i) => params.add(values[i], k.type));
+    const direction = this.sortKeys[0].direction;
+    if (this.sortKeys.every((k) => k.direction === direction)) {
+      const op = direction === 'asc' ? '>' : '<';
+      return `(${this.sortKeys.map((k) => k.sql).join(', ')}) ${op} (${placeholders.join(', ')})`;
+    }
+    const branches = this.sortKeys.map((key, i) => {
+      const equal = this.sortKeys.slice(0, i).map((k, j) => `${k.sql} = ${placeholders[j]}`);
+      return [...equal, `${key.sql} ${key.direction === 'asc' ? '>' : '<'} ${placeholders[i]}`].join(' AND ');
+    });
+    return `((${branches.join(') OR (')}))`;
+  }
+
+  /** Binds a cursor to the sort it was made for, without revealing SQL. */
+  private signature(): string {
+    const sort = this.sortKeys.map((k) => `${k.sql}:${k.direction}`).join('|');
+    return createHash('sha256').update(sort).digest('base64url').slice(0, 12);
+  }
+
+  private decodeCursor(cursor: string): string[] {
+    const invalid = (): ValidationError => new ValidationError([{ field: 'cursor', message: 'is not a cursor of this list' }]);
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      throw invalid();
+    }
+    if (typeof decoded !== 'object' || decoded === null) throw invalid();
+    const { s, k } = decoded as { s?: unknown; k?: unknown };
+    if (s !== this.signature() || !Array.isArray(k) || k.length !== this.sortKeys.length) throw invalid();
+    return k.map((value: unknown, i) => {
+      const pattern = CURSOR_VALUE[this.sortKeys[i].type];
+      if (typeof value !== 'string' || (pattern && !pattern.test(value))) throw invalid();
+      return value;
+    });
+  }
+}
