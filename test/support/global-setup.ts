@@ -1,4 +1,4 @@
-import { migrateDatabase } from '@app/infrastructure/persistence/data-source';
+import { migrateDatabase } from '../../libs/infrastructure/src/persistence/data-source';
 
 /** Runs once before the integration and e2e projects: refuses a non-test database, then migrates it. */
 export default async function globalSetup(): Promise<void> {
