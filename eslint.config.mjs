@@ -3,7 +3,18 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const frameworks = ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg-*', 'bullmq', 'ioredis', '@aws-sdk/*', 'fast-csv', 'express'];
+const frameworks = [
+  '@nestjs/*',
+  'typeorm',
+  'typeorm/*',
+  'pg',
+  'pg-*',
+  'bullmq',
+  'ioredis',
+  '@aws-sdk/*',
+  'fast-csv',
+  'express',
+];
 
 /** The layer rule: domain <- application <- infrastructure <- apps. */
 const layer = (forbidden, message) => ({
@@ -11,7 +22,18 @@ const layer = (forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'var/**', 'exports/**', '*.mjs', '*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'var/**',
+      'exports/**',
+      '*.mjs',
+      '*.js',
+      'scripts/**/*.js',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -28,14 +50,34 @@ export default tseslint.config(
   {
     files: ['libs/domain/**/*.ts'],
     rules: layer(
-      [...frameworks, '@app/application', '@app/application/*', '@app/infrastructure', '@app/infrastructure/*', '**/apps/**'],
+      [
+        ...frameworks,
+        '@app/application',
+        '@app/application/*',
+        '@app/infrastructure',
+        '@app/infrastructure/*',
+        '**/apps/**',
+      ],
       'The domain imports no framework and no outer layer.',
     ),
   },
   {
     files: ['libs/application/**/*.ts'],
     rules: layer(
-      ['typeorm', 'typeorm/*', 'pg', 'pg-*', 'bullmq', 'ioredis', '@aws-sdk/*', 'fast-csv', 'express', '@app/infrastructure', '@app/infrastructure/*', '**/apps/**'],
+      [
+        'typeorm',
+        'typeorm/*',
+        'pg',
+        'pg-*',
+        'bullmq',
+        'ioredis',
+        '@aws-sdk/*',
+        'fast-csv',
+        'express',
+        '@app/infrastructure',
+        '@app/infrastructure/*',
+        '**/apps/**',
+      ],
       'The application layer depends on ports, never on infrastructure.',
     ),
   },

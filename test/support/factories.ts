@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ACME, type SeededTenant, seedTenant, type TenantSeed } from '@app/infrastructure/seed/reference-data';
+import {
+  ACME,
+  type SeededTenant,
+  seedTenant,
+  type TenantSeed,
+} from '@app/infrastructure/seed/reference-data';
 import type { Pool } from 'pg';
 
 /**
@@ -88,16 +93,19 @@ export function aTicket(overrides: Partial<TicketSpec> = {}): TicketSpec {
 }
 
 /** Inserts the tickets in order and returns their ids (bigint as string, as pg returns them). */
-export async function insertTickets(pool: Pool, tenant: TestTenant, tickets: readonly TicketSpec[]): Promise<string[]> {
+export async function insertTickets(
+  pool: Pool,
+  tenant: TestTenant,
+  tickets: readonly TicketSpec[],
+): Promise<string[]> {
   const ids: string[] = [];
   for (const t of tickets) {
     let contactId: string | null = null;
     if (t.contact) {
-      const { rows } = await pool.query<{ id: string }>('INSERT INTO contacts (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id', [
-        tenant.id,
-        t.contact.name,
-        t.contact.email,
-      ]);
+      const { rows } = await pool.query<{ id: string }>(
+        'INSERT INTO contacts (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id',
+        [tenant.id, t.contact.name, t.contact.email],
+      );
       contactId = rows[0].id;
     }
     const lookup = <T>(table: Readonly<Record<string, T>>, key: string | null, what: string): T | null => {

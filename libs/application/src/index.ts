@@ -1,1 +1,1 @@
-export {};
+export * from './ports/export-job.repository';

@@ -1,6 +1,13 @@
 import { DomainError } from '../errors/domain-error';
 
-export const EXPORT_JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
+export const EXPORT_JOB_STATUSES = [
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+] as const;
 export type ExportJobStatusValue = (typeof EXPORT_JOB_STATUSES)[number];
 
 export const EXPORT_JOB_STAGES = ['queued', 'counting', 'exporting', 'uploading', 'finalizing'] as const;
@@ -36,7 +43,8 @@ export class ExportJobStatus {
   static readonly expired = new ExportJobStatus('expired');
 
   static of(value: string): ExportJobStatus {
-    if (!isExportJobStatus(value)) throw new DomainError('EXPORT_JOB.UNKNOWN_STATUS', `Unknown export job status "${value}".`);
+    if (!isExportJobStatus(value))
+      throw new DomainError('EXPORT_JOB.UNKNOWN_STATUS', `Unknown export job status "${value}".`);
     return ExportJobStatus[value];
   }
 

@@ -112,7 +112,10 @@ export class ExportJob {
   /** A new job that runs the same export again; the original stays as it was. */
   retry(input: { id: string; now: Date; requestedBy: { id: string; email: string } }): ExportJob {
     if (this.props.status !== 'failed' && this.props.status !== 'cancelled')
-      throw new DomainError('EXPORT_JOB.NOT_RETRYABLE', `Only failed or cancelled jobs can be retried; this one is ${this.props.status}.`);
+      throw new DomainError(
+        'EXPORT_JOB.NOT_RETRYABLE',
+        `Only failed or cancelled jobs can be retried; this one is ${this.props.status}.`,
+      );
     return ExportJob.request({
       id: input.id,
       tenantId: this.props.tenantId,
@@ -148,10 +151,15 @@ export class ExportJob {
     this.requireStatus('running');
     if (!Number.isSafeInteger(rowsExported) || rowsExported < 0)
       throw new DomainError('EXPORT_JOB.INVALID_PROGRESS', 'rowsExported must be a non-negative integer.');
-    const computed = totalRows && totalRows > 0 ? Math.floor((Math.min(rowsExported, totalRows) * 100) / totalRows) : 0;
+    const computed =
+      totalRows && totalRows > 0 ? Math.floor((Math.min(rowsExported, totalRows) * 100) / totalRows) : 0;
     this.props = {
       ...this.props,
-      progress: { percent: Math.max(this.props.progress.percent, Math.min(99, computed)), rowsExported, totalRows },
+      progress: {
+        percent: Math.max(this.props.progress.percent, Math.min(99, computed)),
+        rowsExported,
+        totalRows,
+      },
     };
   }
 
@@ -192,7 +200,10 @@ export class ExportJob {
 
   /** Past its retention: downloads are refused from this moment, even before the cleanup has run. */
   isExpiredAt(now: Date): boolean {
-    return this.props.status === 'expired' || (this.props.expiresAt !== null && this.props.expiresAt.getTime() <= now.getTime());
+    return (
+      this.props.status === 'expired' ||
+      (this.props.expiresAt !== null && this.props.expiresAt.getTime() <= now.getTime())
+    );
   }
 
   get id(): string {
@@ -218,6 +229,10 @@ export class ExportJob {
   }
 
   private requireStatus(expected: ExportJobStatusValue): void {
-    if (this.props.status !== expected) throw new DomainError('EXPORT_JOB.INVALID_TRANSITION', `The job is ${this.props.status}, not ${expected}.`);
+    if (this.props.status !== expected)
+      throw new DomainError(
+        'EXPORT_JOB.INVALID_TRANSITION',
+        `The job is ${this.props.status}, not ${expected}.`,
+      );
   }
 }

@@ -27,7 +27,11 @@ export interface SystemPermissionDescriptor {
   readonly developerName: string;
 }
 
-const describe = (name: SystemPermissionName, label: string, developerName: string): SystemPermissionDescriptor => ({
+const describe = (
+  name: SystemPermissionName,
+  label: string,
+  developerName: string,
+): SystemPermissionDescriptor => ({
   name,
   flag: SystemPermissions[name],
   label,

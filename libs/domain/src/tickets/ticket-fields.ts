@@ -80,7 +80,9 @@ export const DEFAULT_TICKET_COLUMNS: readonly TicketColumnKey[] = [
   'creationTime',
 ];
 
-const FIELDS_BY_KEY: ReadonlyMap<string, TicketFieldDefinition> = new Map(TICKET_FIELDS.map((f) => [f.key, f]));
+const FIELDS_BY_KEY: ReadonlyMap<string, TicketFieldDefinition> = new Map(
+  TICKET_FIELDS.map((f) => [f.key, f]),
+);
 const COLUMNS_BY_KEY: ReadonlyMap<string, TicketColumn> = new Map(TICKET_COLUMNS.map((c) => [c.key, c]));
 
 export function findTicketField(key: string): TicketFieldDefinition | undefined {

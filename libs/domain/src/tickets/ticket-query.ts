@@ -112,7 +112,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BIGINT = /^-?\d{1,18}$/;
 
 export function isIsoDate(value: string): boolean {
-  return ISO_DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  return (
+    ISO_DATE.test(value) &&
+    !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+    new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+  );
 }
 
 export function isIsoDateTime(value: string): boolean {
@@ -178,7 +182,12 @@ function parseValue(
     return undefined;
   }
   if (operator === 'within_past_days') {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > TICKET_QUERY_LIMITS.maxPastDays)
+    if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < 1 ||
+      value > TICKET_QUERY_LIMITS.maxPastDays
+    )
       problems.add(path, `must be a whole number of days from 1 to ${TICKET_QUERY_LIMITS.maxPastDays}`);
     else return value;
     return undefined;
@@ -186,7 +195,10 @@ function parseValue(
   const text = parseString(value, path, problems);
   if (text === undefined) return undefined;
   if (type === 'date' && !isIsoDate(text) && !isIsoDateTime(text)) {
-    problems.add(path, 'must be an ISO 8601 date (2026-01-31) or date-time with offset (2026-01-31T08:00:00Z)');
+    problems.add(
+      path,
+      'must be an ISO 8601 date (2026-01-31) or date-time with offset (2026-01-31T08:00:00Z)',
+    );
     return undefined;
   }
   if (!isChoiceValue(field, text)) {
@@ -229,7 +241,10 @@ function parseCondition(input: unknown, path: string, problems: Problems): Ticke
   const key = definition.key as TicketFieldKey;
   const allowed = operatorsFor(key);
   if (typeof operator !== 'string' || !allowed.includes(operator as ConditionOperator)) {
-    problems.add(`${path}.operator`, `unknown operator ${JSON.stringify(operator)} for field "${key}"; use one of ${allowed.join(', ')}`);
+    problems.add(
+      `${path}.operator`,
+      `unknown operator ${JSON.stringify(operator)} for field "${key}"; use one of ${allowed.join(', ')}`,
+    );
     return undefined;
   }
   const op = operator as ConditionOperator;
@@ -240,8 +255,12 @@ function parseCondition(input: unknown, path: string, problems: Problems): Ticke
       return undefined;
     }
     const before = problems.list.length;
-    const parsed = values.map((v, i) => parseValue(key, definition.type, op, v, `${path}.values[${i}]`, problems));
-    return problems.list.length === before ? { field: key, operator: op, values: parsed as string[] } : undefined;
+    const parsed = values.map((v, i) =>
+      parseValue(key, definition.type, op, v, `${path}.values[${i}]`, problems),
+    );
+    return problems.list.length === before
+      ? { field: key, operator: op, values: parsed as string[] }
+      : undefined;
   }
   // Comparing a priority by order takes a priority key, a string, whatever the field's base type says.
   const parsed = parseValue(key, definition.type, op, value, `${path}.value`, problems);
@@ -261,7 +280,11 @@ function parseConditionList(input: unknown, path: string, problems: Problems): T
   return input.flatMap((c, i) => parseCondition(c, `${path}[${i}]`, problems) ?? []);
 }
 
-function parseConditionGroup(input: unknown, path: string, problems: Problems): TicketConditionGroup | undefined {
+function parseConditionGroup(
+  input: unknown,
+  path: string,
+  problems: Problems,
+): TicketConditionGroup | undefined {
   if (input === undefined || input === null) return undefined;
   if (!isRecord(input)) {
     problems.add(path, 'must be an object { and: [...], or: [...] }');
@@ -269,7 +292,10 @@ function parseConditionGroup(input: unknown, path: string, problems: Problems): 
   }
   for (const key of Object.keys(input))
     if (key !== 'and' && key !== 'or') problems.add(`${path}.${key}`, 'is not allowed; use "and" and "or"');
-  const group = { and: parseConditionList(input.and, `${path}.and`, problems), or: parseConditionList(input.or, `${path}.or`, problems) };
+  const group = {
+    and: parseConditionList(input.and, `${path}.and`, problems),
+    or: parseConditionList(input.or, `${path}.or`, problems),
+  };
   return group.and.length + group.or.length > 0 ? group : undefined;
 }
 
@@ -288,10 +314,13 @@ function parseSort(input: unknown, path: string, problems: Problems): TicketSort
     const at = `${path}[${i}]`;
     if (!isRecord(level)) return problems.add(at, 'must be an object { field, direction }');
     const definition = typeof level.field === 'string' ? findTicketField(level.field) : undefined;
-    if (!definition || !definition.sortable) return problems.add(`${at}.field`, `unknown sort field ${JSON.stringify(level.field)}`);
-    if (seen.has(definition.key)) return problems.add(`${at}.field`, `duplicate sort field "${definition.key}"`);
+    if (!definition || !definition.sortable)
+      return problems.add(`${at}.field`, `unknown sort field ${JSON.stringify(level.field)}`);
+    if (seen.has(definition.key))
+      return problems.add(`${at}.field`, `duplicate sort field "${definition.key}"`);
     const direction = level.direction ?? 'asc';
-    if (direction !== 'asc' && direction !== 'desc') return problems.add(`${at}.direction`, 'must be "asc" or "desc"');
+    if (direction !== 'asc' && direction !== 'desc')
+      return problems.add(`${at}.direction`, 'must be "asc" or "desc"');
     seen.add(definition.key);
     levels.push({ field: definition.key as TicketFieldKey, direction });
   });
@@ -326,10 +355,14 @@ export interface TicketQueryRefinement {
  * The one way to turn a view and a request into a TicketQuery. Refinement columns and sort replace the view's,
  * filters are ANDed with the view's conditions, search applies on top. Throws ValidationError naming every bad field.
  */
-export function buildTicketQuery(view: TicketViewDefinition | null, refinement: TicketQueryRefinement = {}): TicketQuery {
+export function buildTicketQuery(
+  view: TicketViewDefinition | null,
+  refinement: TicketQueryRefinement = {},
+): TicketQuery {
   const problems = new Problems();
   const base = view ? parseStoredView(view) : DEFAULT_TICKET_QUERY;
-  const columns = refinement.columns === undefined ? base.columns : parseColumns(refinement.columns, 'columns', problems);
+  const columns =
+    refinement.columns === undefined ? base.columns : parseColumns(refinement.columns, 'columns', problems);
   const sort = refinement.sort === undefined ? base.sort : parseSort(refinement.sort, 'sort', problems);
   const filters = parseConditionGroup(refinement.filters, 'filters', problems);
   const search = parseSearch(refinement.search, 'search', problems);
@@ -367,5 +400,10 @@ export function parseTimeZone(input: unknown, path = 'timezone'): string {
       // falls through to the error below
     }
   }
-  throw new ValidationError([{ field: path, message: `unknown time zone ${JSON.stringify(input)}; use an IANA name such as Europe/Paris` }]);
+  throw new ValidationError([
+    {
+      field: path,
+      message: `unknown time zone ${JSON.stringify(input)}; use an IANA name such as Europe/Paris`,
+    },
+  ]);
 }

@@ -10,14 +10,23 @@ export interface AccessTokenClaims {
 const ALGORITHM = 'HS256';
 
 export function signAccessToken(claims: AccessTokenClaims, secret: string, ttlSeconds: number): string {
-  return jwt.sign({ tid: claims.tid }, secret, { algorithm: ALGORITHM, subject: claims.sub, expiresIn: ttlSeconds });
+  return jwt.sign({ tid: claims.tid }, secret, {
+    algorithm: ALGORITHM,
+    subject: claims.sub,
+    expiresIn: ttlSeconds,
+  });
 }
 
 /** The claims of a valid, unexpired HS256 token, or null for anything else. */
 export function verifyAccessToken(token: string, secret: string): AccessTokenClaims | null {
   try {
     const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM] });
-    if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.exp !== 'number')
+    if (
+      typeof payload !== 'object' ||
+      typeof payload.sub !== 'string' ||
+      typeof payload.tid !== 'string' ||
+      typeof payload.exp !== 'number'
+    )
       return null;
     return { sub: payload.sub, tid: payload.tid };
   } catch {

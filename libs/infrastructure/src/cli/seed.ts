@@ -10,7 +10,19 @@ const USAGE = 'usage: npm run db:seed -- [--tickets N] [--reset]';
 
 /** The fixture ships beside the seed sources; the build copies nothing, so read it from the source tree. */
 function nastyStrings(): string[] {
-  const file = join(__dirname, '..', '..', '..', '..', '..', 'libs', 'infrastructure', 'src', 'seed', 'nasty-strings.json');
+  const file = join(
+    __dirname,
+    '..',
+    '..',
+    '..',
+    '..',
+    '..',
+    'libs',
+    'infrastructure',
+    'src',
+    'seed',
+    'nasty-strings.json',
+  );
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { strings: string[] };
   return parsed.strings;
 }
@@ -19,12 +31,17 @@ runCli('db:seed', async () => {
   const args = parseArgs(process.argv.slice(2), ['tickets'], ['reset']);
   if (args.positional.length > 0) throw new UsageError(USAGE);
   const raw = args.flags.get('tickets') ?? '10000';
-  if (typeof raw !== 'string' || !/^\d{1,8}$/.test(raw)) throw new UsageError(`--tickets must be a whole number (${USAGE})`);
+  if (typeof raw !== 'string' || !/^\d{1,8}$/.test(raw))
+    throw new UsageError(`--tickets must be a whole number (${USAGE})`);
   const { databaseUrl } = readConfig();
   await migrateDatabase(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   try {
-    const result = await seedDatabase(pool, { tickets: Number(raw), reset: args.flags.has('reset'), nastyStrings: nastyStrings() });
+    const result = await seedDatabase(pool, {
+      tickets: Number(raw),
+      reset: args.flags.has('reset'),
+      nastyStrings: nastyStrings(),
+    });
     const counts = Object.entries(result.tickets)
       .map(([slug, n]) => `${slug} ${n.toLocaleString('en-US')}`)
       .join(', ');

@@ -66,7 +66,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = read(env, name) ?? fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
   return raw as T;
 }
 
@@ -78,7 +79,8 @@ function url(env: Env, name: string, fallback: string, protocols: readonly strin
   } catch {
     throw new ConfigError(name, `must be a URL (got "${raw}")`);
   }
-  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+  if (!protocols.includes(parsed.protocol))
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
   return raw;
 }
 
@@ -101,17 +103,29 @@ function cron(env: Env, name: string, fallback: string): string {
 }
 
 export function loadConfig(env: Env): AppConfig {
-  const environment = oneOf<AppEnvironment>(env, 'NODE_ENV', ['production', 'development', 'test', 'demo'], 'development');
-  const jwtSecret = read(env, 'AUTH_JWT_SECRET') ?? (environment === 'test' || environment === 'demo' ? INSECURE_DEMO_JWT_SECRET : undefined);
-  if (jwtSecret !== undefined && jwtSecret.length < 16) throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 16 characters');
+  const environment = oneOf<AppEnvironment>(
+    env,
+    'NODE_ENV',
+    ['production', 'development', 'test', 'demo'],
+    'development',
+  );
+  const jwtSecret =
+    read(env, 'AUTH_JWT_SECRET') ??
+    (environment === 'test' || environment === 'demo' ? INSECURE_DEMO_JWT_SECRET : undefined);
+  if (jwtSecret !== undefined && jwtSecret.length < 16)
+    throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 16 characters');
   const driver = oneOf<StorageDriver>(env, 'STORAGE_DRIVER', ['local', 's3'], 'local');
   const bucket = read(env, 'S3_BUCKET') ?? null;
-  if (driver === 's3' && bucket === null) throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
+  if (driver === 's3' && bucket === null)
+    throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
   const endpoint = read(env, 'S3_ENDPOINT');
   return {
     environment,
     port: integer(env, 'PORT', 3000, 1, 65_535),
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/exports', ['postgres:', 'postgresql:']),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/exports', [
+      'postgres:',
+      'postgresql:',
+    ]),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     auth: { jwtSecret: jwtSecret ?? null },
     storage: {
@@ -140,7 +154,8 @@ export function loadConfig(env: Env): AppConfig {
 
 /** For processes that sign or verify tokens (the API, `npm run token`): called at start, so a missing secret stops them. */
 export function requireJwtSecret(config: AppConfig): string {
-  if (config.auth.jwtSecret === null) throw new ConfigError('AUTH_JWT_SECRET', 'is required outside NODE_ENV=test or demo');
+  if (config.auth.jwtSecret === null)
+    throw new ConfigError('AUTH_JWT_SECRET', 'is required outside NODE_ENV=test or demo');
   return config.auth.jwtSecret;
 }
 

@@ -1,10 +1,16 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
+
+type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 import { ORM_ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
-export function createDataSource(databaseUrl: string, applicationName = 'export-service'): DataSource {
-  return new DataSource({
+export function dataSourceOptions(
+  databaseUrl: string,
+  applicationName = 'export-service',
+): PostgresConnectionOptions {
+  return {
     type: 'postgres',
     url: databaseUrl,
     applicationName,
@@ -14,12 +20,17 @@ export function createDataSource(databaseUrl: string, applicationName = 'export-
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
-  });
+  };
+}
+
+export function createDataSource(databaseUrl: string, applicationName = 'export-service'): DataSource {
+  return new DataSource(dataSourceOptions(databaseUrl, applicationName));
 }
 
 function databaseName(databaseUrl: string): string {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`DATABASE_URL names no usable database ("${name}")`);
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
+    throw new Error(`DATABASE_URL names no usable database ("${name}")`);
   return name;
 }
 
@@ -36,8 +47,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
     try {
       await client.query(`CREATE DATABASE "${name}"`);
     } catch (error) {
-      // Another process created it between our check and our CREATE: that is the outcome we wanted.
-      if ((error as { code?: string }).code !== '42P04') throw error;
+      // Another process created it between our check and our CREATE: that is the outcome we wanted. Postgres
+      // reports the race as duplicate_database, or as a unique violation on pg_database when both commit at once.
+      const code = (error as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw error;
     }
     return true;
   } finally {

@@ -72,12 +72,27 @@ const ROLES: readonly RoleSeed[] = [
   { name: 'Auditor', permissions: P.ViewReports | P.ViewAuditLog },
 ];
 
-const DEFAULT_COLUMNS = ['id', 'title', 'status', 'priority', 'category', 'contactName', 'assigneeName', 'teamName', 'creationTime'];
+const DEFAULT_COLUMNS = [
+  'id',
+  'title',
+  'status',
+  'priority',
+  'category',
+  'contactName',
+  'assigneeName',
+  'teamName',
+  'creationTime',
+];
 
 /** The system views every tenant gets, plus one personal view of its admin. */
 function views(adminEmail: string): ViewSeed[] {
   return [
-    { name: 'All tickets', columns: DEFAULT_COLUMNS, conditions: { and: [], or: [] }, sort: [{ field: 'creationTime', direction: 'desc' }] },
+    {
+      name: 'All tickets',
+      columns: DEFAULT_COLUMNS,
+      conditions: { and: [], or: [] },
+      sort: [{ field: 'creationTime', direction: 'desc' }],
+    },
     {
       name: 'Open tickets',
       columns: [...DEFAULT_COLUMNS, 'tags', 'slaDueAt'],
@@ -117,7 +132,17 @@ function views(adminEmail: string): ViewSeed[] {
     {
       name: 'Billing and refunds',
       owner: adminEmail,
-      columns: ['id', 'title', 'description', 'status', 'tags', 'contactName', 'contactEmail', 'creationTime', 'resolvedAt'],
+      columns: [
+        'id',
+        'title',
+        'description',
+        'status',
+        'tags',
+        'contactName',
+        'contactEmail',
+        'creationTime',
+        'resolvedAt',
+      ],
       conditions: {
         and: [],
         or: [
@@ -153,7 +178,16 @@ export const ACME: TenantSeed = {
     { email: 'agent@acme.test', name: 'Alan Agent', isAdmin: false, roles: ['Agent'] },
     { email: 'viewer@acme.test', name: 'Vera Viewer', isAdmin: false, roles: ['Viewer'] },
     { email: 'auditor@acme.test', name: 'Otto Auditor', isAdmin: true, roles: ['Auditor'] },
-    ...staff('acme.test', ['Grace Hopper', 'Linus Torvalds', 'Margaret Hamilton', 'Ken Thompson', 'Barbara Liskov', 'Dennis Ritchie', 'Frances Allen', 'Edsger Dijkstra']),
+    ...staff('acme.test', [
+      'Grace Hopper',
+      'Linus Torvalds',
+      'Margaret Hamilton',
+      'Ken Thompson',
+      'Barbara Liskov',
+      'Dennis Ritchie',
+      'Frances Allen',
+      'Edsger Dijkstra',
+    ]),
   ],
   views: views('admin@acme.test'),
 };
@@ -181,11 +215,20 @@ const byName = <T>(entries: [string, T][]): Record<string, T> => Object.fromEntr
 export async function seedTenant(db: PoolClient, seed: TenantSeed): Promise<SeededTenant> {
   const tenantId = stableId('tenant', seed.slug);
   const id = (...parts: string[]): string => stableId(seed.slug, ...parts);
-  await db.query('INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3)', [tenantId, seed.slug, seed.name]);
+  await db.query('INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3)', [
+    tenantId,
+    seed.slug,
+    seed.name,
+  ]);
 
   const roleIds = byName(seed.roles.map((r) => [r.name, id('role', r.name)]));
   for (const role of seed.roles)
-    await db.query('INSERT INTO roles (id, tenant_id, name, permissions) VALUES ($1, $2, $3, $4)', [roleIds[role.name], tenantId, role.name, role.permissions]);
+    await db.query('INSERT INTO roles (id, tenant_id, name, permissions) VALUES ($1, $2, $3, $4)', [
+      roleIds[role.name],
+      tenantId,
+      role.name,
+      role.permissions,
+    ]);
 
   const userIds = byName(seed.users.map((u) => [u.email, id('user', u.email)]));
   for (const user of seed.users) {
@@ -197,7 +240,11 @@ export async function seedTenant(db: PoolClient, seed: TenantSeed): Promise<Seed
       user.isAdmin,
     ]);
     for (const role of user.roles)
-      await db.query('INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)', [tenantId, userIds[user.email], roleIds[role]]);
+      await db.query('INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)', [
+        tenantId,
+        userIds[user.email],
+        roleIds[role],
+      ]);
   }
 
   const statusIds: Record<string, number> = {};
@@ -217,7 +264,12 @@ export async function seedTenant(db: PoolClient, seed: TenantSeed): Promise<Seed
     priorityIds[p.key] = rows[0].id;
   }
   const teamIds = byName(seed.teams.map((t) => [t, id('team', t)]));
-  for (const team of seed.teams) await db.query('INSERT INTO teams (id, tenant_id, name) VALUES ($1, $2, $3)', [teamIds[team], tenantId, team]);
+  for (const team of seed.teams)
+    await db.query('INSERT INTO teams (id, tenant_id, name) VALUES ($1, $2, $3)', [
+      teamIds[team],
+      tenantId,
+      team,
+    ]);
 
   const viewIds = byName(seed.views.map((v) => [v.name, id('view', v.owner ?? 'system', v.name)]));
   for (const view of seed.views) {

@@ -37,10 +37,56 @@ const PHRASES = [
   'Happens only on mobile, the desktop app works fine.',
 ];
 const CATEGORIES = ['Billing', 'Technical', 'Account', 'Feature Request', 'Bug', 'Shipping', 'Other'];
-const TAG_SETS = ['', 'billing', 'billing\u001frefund', 'bug', 'bug\u001fmobile', 'feature-request', 'login', 'login\u001furgent', 'api', 'invoice', 'vip', 'vip\u001fescalated\u001furgent', 'onboarding', 'refund', ''];
+const TAG_SETS = [
+  '',
+  'billing',
+  'billing\u001frefund',
+  'bug',
+  'bug\u001fmobile',
+  'feature-request',
+  'login',
+  'login\u001furgent',
+  'api',
+  'invoice',
+  'vip',
+  'vip\u001fescalated\u001furgent',
+  'onboarding',
+  'refund',
+  '',
+];
 const LANGUAGES = ['en', 'en', 'en', 'en', 'de', 'fr', 'es', 'ja', 'he', null];
-const FIRST = ['Alice', 'Bob', 'Carmen', 'Dmitri', 'Eun-ji', 'François', 'Gita', 'Hiro', 'Ines', 'José', 'Kwame', 'Lena', 'Mateo', 'Noor', 'Olga', 'Priya'];
-const LAST = ['Smith', 'Müller', 'García', 'Nakamura', 'Okafor', "O'Brien", 'Kowalski', 'Dubois', 'Rossi', 'Cohen', 'Ivanova', 'Silva'];
+const FIRST = [
+  'Alice',
+  'Bob',
+  'Carmen',
+  'Dmitri',
+  'Eun-ji',
+  'François',
+  'Gita',
+  'Hiro',
+  'Ines',
+  'José',
+  'Kwame',
+  'Lena',
+  'Mateo',
+  'Noor',
+  'Olga',
+  'Priya',
+];
+const LAST = [
+  'Smith',
+  'Müller',
+  'García',
+  'Nakamura',
+  'Okafor',
+  "O'Brien",
+  'Kowalski',
+  'Dubois',
+  'Rossi',
+  'Cohen',
+  'Ivanova',
+  'Silva',
+];
 
 /** A 100-slot table: picking slot `h % 100` gives each value its share. */
 function weighted<T>(entries: readonly [T, number][]): T[] {
@@ -59,19 +105,33 @@ function pick<T>(record: Readonly<Record<string, T>>, key: string): T {
  * Inserts contacts and tickets for one tenant in a few set-based statements. Values come from hashes of the row
  * number, so the same arguments always give the same rows.
  */
-export async function generateTickets(db: PoolClient, tenant: SeededTenant, options: TicketGenerationOptions): Promise<void> {
-  const contactCount = options.contacts ?? Math.max(10, Math.min(20_000, Math.ceil(options.count / 50)));
+export async function generateTickets(
+  db: PoolClient,
+  tenant: SeededTenant,
+  options: TicketGenerationOptions,
+): Promise<void> {
+  const contactCount = options.contacts ?? Math.max(100, Math.min(20_000, Math.ceil(options.count / 50)));
   const nasty = options.nastyStrings;
   await db.query(
     `INSERT INTO contacts (tenant_id, name, email)
-     SELECT $1, CASE WHEN g % 97 = 0 AND cardinality($4::text[]) > 0 THEN ($4::text[])[1 + (g / 97) % cardinality($4::text[])]
+     SELECT $1, CASE WHEN g % 7 = 0 AND cardinality($4::text[]) > 0 THEN ($4::text[])[1 + (g / 7) % cardinality($4::text[])]
                      ELSE ($2::text[])[1 + g % cardinality($2::text[])] || ' ' || ($3::text[])[1 + (g / 7) % cardinality($3::text[])] END,
             CASE WHEN g % 23 = 0 THEN NULL ELSE 'contact' || g || '@' || $5 || '.example' END
      FROM generate_series(1, $6::int) g`,
-    [tenant.id, FIRST, LAST, nasty.filter((s) => s.trim() !== '' && s.length < 500), tenant.slug, contactCount],
+    [
+      tenant.id,
+      FIRST,
+      LAST,
+      nasty.filter((s) => s.trim() !== '' && s.length < 500),
+      tenant.slug,
+      contactCount,
+    ],
   );
 
-  const contactIds = await db.query<{ id: string }>('SELECT id FROM contacts WHERE tenant_id = $1 ORDER BY id', [tenant.id]);
+  const contactIds = await db.query<{ id: string }>(
+    'SELECT id FROM contacts WHERE tenant_id = $1 ORDER BY id',
+    [tenant.id],
+  );
   const statusKeys = Object.keys(tenant.statusIds);
   const [first, second, third, fourth, solved, closed] = [...statusKeys.slice(0, 4), 'solved', 'closed'];
   const statusSlots = weighted<string>([
@@ -90,7 +150,9 @@ export async function generateTickets(db: PoolClient, tenant: SeededTenant, opti
     [pick(tenant.priorityIds, 'urgent'), 6],
   ]);
   const staffIds = Object.values(tenant.userIds);
-  const assigneeSlots = Array.from({ length: 100 }, (_, i) => (i < 15 ? null : staffIds[i % staffIds.length]));
+  const assigneeSlots = Array.from({ length: 100 }, (_, i) =>
+    i < 15 ? null : staffIds[i % staffIds.length],
+  );
   const teamIds = Object.values(tenant.teamIds);
   const teamSlots = Array.from({ length: 100 }, (_, i) => (i < 10 ? null : teamIds[i % teamIds.length]));
 

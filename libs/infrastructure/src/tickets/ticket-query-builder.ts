@@ -92,7 +92,9 @@ export class TicketQueryBuilder {
   }
 
   /** Rows in order, optionally after a cursor and limited; `_k0.._kn` carry the sort keys for the next cursor. */
-  select(options: { select?: readonly SelectItem[]; after?: string | null; limit?: number } = {}): CompiledQuery {
+  select(
+    options: { select?: readonly SelectItem[]; after?: string | null; limit?: number } = {},
+  ): CompiledQuery {
     const params = new Params();
     const where = this.where(params);
     if (options.after) where.push(this.keysetPredicate(this.decodeCursor(options.after), params));
@@ -108,7 +110,10 @@ export class TicketQueryBuilder {
   count(): CompiledQuery {
     const params = new Params();
     const where = this.where(params);
-    return { text: `SELECT count(*)::bigint AS count${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}`, values: params.values };
+    return {
+      text: `SELECT count(*)::bigint AS count${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}`,
+      values: params.values,
+    };
   }
 
   /** The cursor that continues after `row` (a row returned by `select`). */
@@ -122,10 +127,15 @@ export class TicketQueryBuilder {
     const keys: SortKey[] = [];
     for (const level of query.sort) {
       const field = TICKET_SQL_FIELDS[level.field];
-      if (field.sort === undefined || field.sortType === undefined) throw new Error(`Field "${level.field}" is not sortable`);
+      if (field.sort === undefined || field.sortType === undefined)
+        throw new Error(`Field "${level.field}" is not sortable`);
       if (field.nullable) {
         keys.push({ sql: `(${field.sort} IS NULL)`, type: 'boolean', direction: 'asc' });
-        keys.push({ sql: `COALESCE(${field.sort}, ${NULL_SENTINEL[field.sortType]})`, type: field.sortType, direction: level.direction });
+        keys.push({
+          sql: `COALESCE(${field.sort}, ${NULL_SENTINEL[field.sortType]})`,
+          type: field.sortType,
+          direction: level.direction,
+        });
       } else {
         keys.push({ sql: field.sort, type: field.sortType, direction: level.direction });
       }
@@ -165,7 +175,12 @@ export class TicketQueryBuilder {
 
   private search(term: string, params: Params): string {
     const pattern = params.add(`%${escapeLike(term)}%`, 'text');
-    const matches = [`t.title ILIKE ${pattern}`, `t.description ILIKE ${pattern}`, `ct.name ILIKE ${pattern}`, `ct.email ILIKE ${pattern}`];
+    const matches = [
+      `t.title ILIKE ${pattern}`,
+      `t.description ILIKE ${pattern}`,
+      `ct.name ILIKE ${pattern}`,
+      `ct.email ILIKE ${pattern}`,
+    ];
     const id = term.replace(/^#/, '');
     if (/^\d{1,18}$/.test(id)) matches.push(`t.id = ${params.add(id, 'bigint')}`);
     return `(${matches.join(' OR ')})`;
@@ -178,8 +193,13 @@ export class TicketQueryBuilder {
     if (type === 'text[]') return this.tagCondition(e, c, params);
     if (type === 'timestamptz') return this.dateCondition(e, c, params);
     const value = (): string => params.add(this.resolve(c.value), type);
-    const values = (): string => params.add((c.values ?? []).map((v) => this.resolve(v)), `${type}[]` as SqlType);
-    const like = (pattern: (v: string) => string): string => params.add(pattern(escapeLike(String(c.value))), 'text');
+    const values = (): string =>
+      params.add(
+        (c.values ?? []).map((v) => this.resolve(v)),
+        `${type}[]` as SqlType,
+      );
+    const like = (pattern: (v: string) => string): string =>
+      params.add(pattern(escapeLike(String(c.value))), 'text');
     switch (c.operator) {
       case 'eq':
       case 'is':
@@ -229,34 +249,60 @@ export class TicketQueryBuilder {
   }
 
   private dateCondition(e: string, c: TicketCondition, params: Params): string {
-    if (c.operator === 'is_empty') return `${e} IS NULL`;
-    if (c.operator === 'is_not_empty') return `${e} IS NOT NULL`;
-    if (c.operator === 'within_past_days') {
-      const now = params.add(this.context.now.toISOString(), 'timestamptz');
-      return `(${e} >= ${now} - make_interval(days => ${params.add(c.value, 'integer')}) AND ${e} <= ${now})`;
-    }
-    const value = String(c.value);
-    if (isIsoDate(value)) {
-      // A day in the query's zone: [start of the day, start of the next day).
-      const tz = params.add(this.context.timezone, 'text');
-      const day = params.add(value, 'text');
-      const start = `((${day})::date::timestamp AT TIME ZONE ${tz})`;
-      const next = `(((${day})::date + 1)::timestamp AT TIME ZONE ${tz})`;
-      switch (c.operator) {
-        case 'before':
-          return `${e} < ${start}`;
-        case 'on_or_before':
-          return `${e} < ${next}`;
-        case 'after':
-          return `${e} >= ${next}`;
-        case 'on_or_after':
-          return `${e} >= ${start}`;
+    switch (c.operator) {
+      case 'is_empty':
+        return `${e} IS NULL`;
+      case 'is_not_empty':
+        return `${e} IS NOT NULL`;
+      case 'within_past_days': {
+        const now = params.add(this.context.now.toISOString(), 'timestamptz');
+        return `(${e} >= ${now} - make_interval(days => ${params.add(c.value, 'integer')}) AND ${e} <= ${now})`;
       }
+      case 'before':
+      case 'on_or_before':
+      case 'after':
+      case 'on_or_after':
+        return this.dateComparison(e, c.operator, String(c.value), params);
+      case 'eq':
+      case 'neq':
+      case 'contains':
+      case 'not_contains':
+      case 'starts_with':
+      case 'ends_with':
+      case 'gt':
+      case 'gte':
+      case 'lt':
+      case 'lte':
+      case 'is':
+      case 'is_not':
+      case 'is_any_of':
+      case 'is_none_of':
+        throw new Error(`operator ${c.operator} does not apply to dates`);
     }
-    const at = params.add(value, 'timestamptz');
-    const op = { before: '<', on_or_before: '<=', after: '>', on_or_after: '>=' }[c.operator as 'before'];
-    if (op === undefined) throw new Error(`operator ${c.operator} does not apply to dates`);
-    return `${e} ${op} ${at}`;
+  }
+
+  /** A date-only value names a whole day in the query's zone: [start of the day, start of the next day). */
+  private dateComparison(
+    e: string,
+    operator: 'before' | 'on_or_before' | 'after' | 'on_or_after',
+    value: string,
+    params: Params,
+  ): string {
+    if (!isIsoDate(value)) {
+      const op = { before: '<', on_or_before: '<=', after: '>', on_or_after: '>=' }[operator];
+      return `${e} ${op} ${params.add(value, 'timestamptz')}`;
+    }
+    const tz = params.add(this.context.timezone, 'text');
+    const day = params.add(value, 'text');
+    const start = `((${day})::date::timestamp AT TIME ZONE ${tz})`;
+    const next = `(((${day})::date + 1)::timestamp AT TIME ZONE ${tz})`;
+    const bound = {
+      before: `< ${start}`,
+      on_or_before: `< ${next}`,
+      after: `>= ${next}`,
+      on_or_after: `>= ${start}`,
+    }[operator];
+    return `${e} ${bound}`;
   }
 
   private tagCondition(e: string, c: TicketCondition, params: Params): string {
@@ -273,7 +319,22 @@ export class TicketQueryBuilder {
         return `NOT (${e} && ${many()})`;
       case 'is_empty':
         return `cardinality(${e}) = 0`;
-      default:
+      case 'eq':
+      case 'neq':
+      case 'contains':
+      case 'not_contains':
+      case 'starts_with':
+      case 'ends_with':
+      case 'is_not_empty':
+      case 'gt':
+      case 'gte':
+      case 'lt':
+      case 'lte':
+      case 'before':
+      case 'after':
+      case 'on_or_before':
+      case 'on_or_after':
+      case 'within_past_days':
         throw new Error(`operator ${c.operator} does not apply to tags`);
     }
   }
@@ -304,7 +365,8 @@ export class TicketQueryBuilder {
   }
 
   private decodeCursor(cursor: string): string[] {
-    const invalid = (): ValidationError => new ValidationError([{ field: 'cursor', message: 'is not a cursor of this list' }]);
+    const invalid = (): ValidationError =>
+      new ValidationError([{ field: 'cursor', message: 'is not a cursor of this list' }]);
     let decoded: unknown;
     try {
       decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -1,0 +1,91 @@
+import { ConfigError, INSECURE_DEMO_JWT_SECRET, loadConfig, requireJwtSecret } from './app-config';
+
+const SECRET = 'a-secret-of-sufficient-length';
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const config = loadConfig({ AUTH_JWT_SECRET: SECRET });
+
+    expect(config).toEqual({
+      environment: 'development',
+      port: 3000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/exports',
+      redisUrl: 'redis://127.0.0.1:6379',
+      auth: { jwtSecret: SECRET },
+      storage: {
+        driver: 'local',
+        localDir: './var/storage',
+        s3: {
+          endpoint: null,
+          region: 'us-east-1',
+          bucket: null,
+          accessKeyId: null,
+          secretAccessKey: null,
+          forcePathStyle: false,
+        },
+      },
+      exports: {
+        retentionHours: 72,
+        batchSize: 5000,
+        workerConcurrency: 2,
+        maxAttempts: 3,
+        maxActivePerUser: 3,
+      },
+      cleanupCron: '0 * * * *',
+      logLevel: 'info',
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/exports'],
+    ['DATABASE_URL', 'not a url'],
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['STORAGE_DRIVER', 'ftp'],
+    ['EXPORT_RETENTION_HOURS', '0'],
+    ['EXPORT_BATCH_SIZE', '-5'],
+    ['EXPORT_WORKER_CONCURRENCY', '2.5'],
+    ['EXPORT_MAX_ATTEMPTS', 'many'],
+    ['EXPORT_MAX_ACTIVE_PER_USER', '0'],
+    ['CLEANUP_CRON', 'every hour'],
+    ['LOG_LEVEL', 'loud'],
+    ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['NODE_ENV', 'staging'],
+    ['AUTH_JWT_SECRET', 'short'],
+  ])('stops on a bad %s naming the variable', (variable, value) => {
+    const load = (): unknown => loadConfig({ AUTH_JWT_SECRET: SECRET, [variable]: value });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('requires a bucket for the s3 driver', () => {
+    expect(() => loadConfig({ STORAGE_DRIVER: 's3' })).toThrow(/S3_BUCKET/);
+    expect(
+      loadConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'exports', S3_ENDPOINT: 'http://127.0.0.1:9000' }).storage
+        .s3,
+    ).toMatchObject({
+      bucket: 'exports',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+    });
+  });
+
+  it('requires AUTH_JWT_SECRET of token users outside test and demo', () => {
+    expect(() => requireJwtSecret(loadConfig({}))).toThrow(
+      /^Invalid configuration: AUTH_JWT_SECRET is required/,
+    );
+    expect(() => requireJwtSecret(loadConfig({ NODE_ENV: 'production' }))).toThrow(ConfigError);
+    expect(requireJwtSecret(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
+    expect(requireJwtSecret(loadConfig({ NODE_ENV: 'demo' }))).toBe(INSECURE_DEMO_JWT_SECRET);
+    expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }))).toBe(SECRET);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ AUTH_JWT_SECRET: SECRET, PORT: '  ', LOG_LEVEL: '' })).toMatchObject({
+      port: 3000,
+      logLevel: 'info',
+    });
+  });
+});

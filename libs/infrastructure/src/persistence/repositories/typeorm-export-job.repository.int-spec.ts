@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_TICKET_QUERY, ExportJob, type ExportJobQuery } from '@app/domain';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { testDataSource, testPool } from '../../../../../test/support/database';
+import { createTestTenant, type TestTenant } from '../../../../../test/support/factories';
+import { TypeormExportJobRepository } from './typeorm-export-job.repository';
+
+const NASTY = [
+  'quote " inside',
+  "'; DROP TABLE tickets; --",
+  'emoji 🎫🚀',
+  'line\nbreak',
+  '%_ like wildcards %',
+];
+
+function aQuery(overrides: Partial<ExportJobQuery> = {}): ExportJobQuery {
+  return {
+    ...DEFAULT_TICKET_QUERY,
+    viewId: null,
+    viewName: null,
+    timezone: 'Europe/Paris',
+    fileName: null,
+    ...overrides,
+  };
+}
+
+describe('TypeormExportJobRepository', () => {
+  let pool: Pool;
+  let dataSource: DataSource;
+  let acme: TestTenant;
+  let other: TestTenant;
+
+  beforeAll(async () => {
+    pool = testPool();
+    dataSource = await testDataSource();
+    acme = await createTestTenant(pool);
+    other = await createTestTenant(pool);
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await pool.end();
+  });
+
+  function requestJob(query = aQuery()): ExportJob {
+    return ExportJob.request({
+      id: randomUUID(),
+      tenantId: acme.id,
+      requestedBy: { id: acme.userId('agent'), email: acme.email('agent') },
+      source: 'tickets',
+      format: 'csv',
+      query,
+      now: new Date('2026-11-20T10:00:00.123Z'),
+      idempotencyKey: `key-${randomUUID()}`,
+      requestHash: 'hash-1',
+    });
+  }
+
+  it('stores a requested job and reads back the same state', async () => {
+    const repository = new TypeormExportJobRepository(dataSource);
+    const job = requestJob(
+      aQuery({
+        search: NASTY[1],
+        conditions: [{ and: NASTY.map((value) => ({ field: 'title', operator: 'eq', value })), or: [] }],
+        fileName: 'weekly report',
+      }),
+    );
+
+    await repository.save(job);
+    const loaded = await new TypeormExportJobRepository(dataSource).findById(acme.id, job.id);
+
+    expect(loaded?.toSnapshot()).toEqual(job.toSnapshot());
+  });
+
+  it('persists every state change: start, progress, completion with its file', async () => {
+    const repository = new TypeormExportJobRepository(dataSource);
+    const job = requestJob();
+    await repository.save(job);
+    job.start(new Date('2026-11-20T10:00:01Z'));
+    job.enterStage('exporting');
+    job.reportProgress(40, 100);
+    await repository.save(job);
+    const fileId = randomUUID();
+    await pool.query(
+      `INSERT INTO stored_files (id, tenant_id, name, content_type, size_bytes, sha256, provider, object_key)
+       VALUES ($1, $2, 'all-tickets-20261120-100000.csv', 'text/csv; charset=utf-8', 1234, $3, 'local', $4)`,
+      [fileId, acme.id, 'a'.repeat(64), `exports/${acme.id}/${job.id}/all-tickets-20261120-100000.csv`],
+    );
+    job.complete({
+      file: {
+        storedFileId: fileId,
+        name: 'all-tickets-20261120-100000.csv',
+        contentType: 'text/csv; charset=utf-8',
+        sizeBytes: 1234,
+        sha256: 'a'.repeat(64),
+        rowCount: 100,
+      },
+      snapshotAt: new Date('2026-11-20T10:00:01.500Z'),
+      now: new Date('2026-11-20T10:00:05Z'),
+      retentionHours: 72,
+    });
+    await repository.save(job);
+
+    const loaded = await new TypeormExportJobRepository(dataSource).findById(acme.id, job.id);
+
+    expect(loaded?.toSnapshot()).toEqual(job.toSnapshot());
+    expect(loaded?.toSnapshot()).toMatchObject({
+      status: 'completed',
+      attempts: 1,
+      progress: { percent: 100, rowsExported: 100, totalRows: 100 },
+      expiresAt: new Date('2026-11-23T10:00:05Z'),
+    });
+  });
+
+  it('never finds a job through another tenant', async () => {
+    const repository = new TypeormExportJobRepository(dataSource);
+    const job = requestJob();
+    await repository.save(job);
+
+    expect(await repository.findById(other.id, job.id)).toBeNull();
+    expect(await repository.findById(acme.id, randomUUID())).toBeNull();
+  });
+
+  it('refuses to overwrite a change made since the job was loaded', async () => {
+    const job = requestJob();
+    await new TypeormExportJobRepository(dataSource).save(job);
+    const apiRepository = new TypeormExportJobRepository(dataSource);
+    const workerRepository = new TypeormExportJobRepository(dataSource);
+    const inApi = await apiRepository.findById(acme.id, job.id);
+    const inWorker = await workerRepository.findById(acme.id, job.id);
+    if (!inApi || !inWorker) throw new Error('job not found');
+
+    inApi.cancel();
+    await apiRepository.save(inApi);
+    inWorker.start(new Date());
+
+    await expect(workerRepository.save(inWorker)).rejects.toMatchObject({
+      code: 'EXPORT_JOB.CONCURRENT_UPDATE',
+    });
+    const stored = await new TypeormExportJobRepository(dataSource).findById(acme.id, job.id);
+    expect(stored?.status.value).toBe('cancelled');
+  });
+});
