@@ -106,8 +106,9 @@ export const DEFAULT_TICKET_QUERY: TicketQuery = {
   search: null,
 };
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+// Postgres has no year 0 and takes UTC offsets up to 15:59: anything else would fail in the database, not here.
+const ISO_DATE = /^(?!0000)\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-](0\d|1[0-5]):\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BIGINT = /^-?\d{1,18}$/;
 
@@ -178,7 +179,8 @@ function parseValue(
   if (type === 'number') {
     const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
     if (typeof text !== 'string' || !BIGINT.test(text)) problems.add(path, 'must be an integer');
-    else return Number(text);
+    // Beyond 2^53 a JS number is no longer that integer: keep the digits (Postgres reads them as bigint).
+    else return Number.isSafeInteger(Number(text)) ? Number(text) : text;
     return undefined;
   }
   if (operator === 'within_past_days') {
@@ -208,23 +210,21 @@ function parseValue(
   return text;
 }
 
+/** Fields whose values have a fixed shape; every other field takes any string. */
+const VALUE_SHAPES: Readonly<
+  Partial<Record<TicketFieldKey, { accepts: (value: string) => boolean; hint: string }>>
+> = {
+  statusType: { accepts: (v) => v === 'open' || v === 'closed', hint: 'must be "open" or "closed"' },
+  assignee: { accepts: (v) => v === ME || isUuid(v), hint: `must be a user id or "${ME}"` },
+  team: { accepts: isUuid, hint: 'must be a team id' },
+};
+
 function isChoiceValue(field: TicketFieldKey, value: string): boolean {
-  switch (field) {
-    case 'statusType':
-      return value === 'open' || value === 'closed';
-    case 'assignee':
-      return value === ME || isUuid(value);
-    case 'team':
-      return isUuid(value);
-    default:
-      return true;
-  }
+  return VALUE_SHAPES[field]?.accepts(value) ?? true;
 }
 
 function choiceValueHint(field: TicketFieldKey): string {
-  if (field === 'statusType') return 'must be "open" or "closed"';
-  if (field === 'assignee') return `must be a user id or "${ME}"`;
-  return 'must be an id';
+  return VALUE_SHAPES[field]?.hint ?? 'is not a valid value';
 }
 
 function parseCondition(input: unknown, path: string, problems: Problems): TicketCondition | undefined {

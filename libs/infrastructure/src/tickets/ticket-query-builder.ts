@@ -5,6 +5,7 @@ import {
   type TicketColumnKey,
   type TicketCondition,
   type TicketConditionGroup,
+  type TicketFieldKey,
   type TicketQuery,
   ValidationError,
   isIsoDate,
@@ -61,11 +62,44 @@ const NULL_SENTINEL: Readonly<Partial<Record<SqlType, string>>> = {
   timestamptz: "'-infinity'::timestamptz",
 };
 
-const CURSOR_VALUE: Readonly<Partial<Record<SqlType, RegExp>>> = {
-  bigint: /^-?\d{1,19}$/,
-  integer: /^-?\d{1,10}$/,
-  boolean: /^(true|false)$/,
-  timestamptz: /^(-infinity|\d{4,}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2})$/,
+const TIMESTAMPTZ_TEXT =
+  /^(\d{4,6})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?[+-](\d{2})(?::[0-5]\d){0,2}$/;
+
+/** A timestamptz as `::text` prints it (ISO DateStyle), with every field in the range Postgres accepts back. */
+function isTimestamptzText(value: string): boolean {
+  if (value === '-infinity') return true;
+  const match = TIMESTAMPTZ_TEXT.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second, offsetHours] = match.slice(1).map(Number);
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year, month, 0);
+  return (
+    year >= 1 &&
+    year <= 294275 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= lastDay.getUTCDate() &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 15
+  );
+}
+
+/**
+ * What a cursor key of each type may hold: exactly what the casts in the keyset predicate accept, so a tampered
+ * cursor is a ValidationError, never a Postgres error (out of range, invalid byte sequence, ...).
+ */
+const CURSOR_VALUE: Readonly<Partial<Record<SqlType, (value: string) => boolean>>> = {
+  bigint: (v) =>
+    /^-?\d{1,19}$/.test(v) &&
+    BigInt(v) >= -9_223_372_036_854_775_808n &&
+    BigInt(v) <= 9_223_372_036_854_775_807n,
+  integer: (v) => /^-?\d{1,10}$/.test(v) && Number(v) >= -2_147_483_648 && Number(v) <= 2_147_483_647,
+  boolean: (v) => v === 'true' || v === 'false',
+  timestamptz: isTimestamptzText,
+  text: (v) => !v.includes('\u0000'),
 };
 
 /**
@@ -192,10 +226,10 @@ export class TicketQueryBuilder {
     const type = field.filterType;
     if (type === 'text[]') return this.tagCondition(e, c, params);
     if (type === 'timestamptz') return this.dateCondition(e, c, params);
-    const value = (): string => params.add(this.resolve(c.value), type);
+    const value = (): string => params.add(this.resolve(c.field, c.value), type);
     const values = (): string =>
       params.add(
-        (c.values ?? []).map((v) => this.resolve(v)),
+        (c.values ?? []).map((v) => this.resolve(c.field, v)),
         `${type}[]` as SqlType,
       );
     const like = (pattern: (v: string) => string): string =>
@@ -339,8 +373,9 @@ export class TicketQueryBuilder {
     }
   }
 
-  private resolve(value: unknown): unknown {
-    return value === ME ? this.context.me : value;
+  /** `@me` stands for the acting user in an assignee condition only; anywhere else it is plain text. */
+  private resolve(field: TicketFieldKey, value: unknown): unknown {
+    return field === 'assignee' && value === ME ? this.context.me : value;
   }
 
   /** After (v1..vn): the first key past v1, or equal on it and past v2, ...; one row comparison when all keys agree in direction. */
@@ -377,8 +412,8 @@ export class TicketQueryBuilder {
     const { s, k } = decoded as { s?: unknown; k?: unknown };
     if (s !== this.signature() || !Array.isArray(k) || k.length !== this.sortKeys.length) throw invalid();
     return k.map((value: unknown, i) => {
-      const pattern = CURSOR_VALUE[this.sortKeys[i].type];
-      if (typeof value !== 'string' || (pattern && !pattern.test(value))) throw invalid();
+      const valid = CURSOR_VALUE[this.sortKeys[i].type];
+      if (typeof value !== 'string' || (valid && !valid(value))) throw invalid();
       return value;
     });
   }

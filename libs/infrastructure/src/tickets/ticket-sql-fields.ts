@@ -50,7 +50,7 @@ export const TICKET_SQL_FIELDS: Readonly<Record<TicketFieldKey, SqlField>> = {
     sortType: 'integer',
     nullable: false,
   },
-  statusType: { filter: 'st.type', filterType: 'text', nullable: false },
+  statusType: { filter: 'st.type', filterType: 'text', sort: 'st.type', sortType: 'text', nullable: false },
   priority: {
     filter: 'pr.key',
     filterType: 'text',
