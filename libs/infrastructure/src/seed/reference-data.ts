@@ -1,4 +1,4 @@
-import { SystemPermissions, ALL_SYSTEM_PERMISSIONS } from '@app/domain';
+import { ALL_SYSTEM_PERMISSIONS, DEFAULT_TICKET_COLUMNS, SystemPermissions } from '@app/domain';
 import type { PoolClient } from 'pg';
 import { stableId } from './stable-id';
 
@@ -72,17 +72,7 @@ const ROLES: readonly RoleSeed[] = [
   { name: 'Auditor', permissions: P.ViewReports | P.ViewAuditLog },
 ];
 
-const DEFAULT_COLUMNS = [
-  'id',
-  'title',
-  'status',
-  'priority',
-  'category',
-  'contactName',
-  'assigneeName',
-  'teamName',
-  'creationTime',
-];
+const DEFAULT_COLUMNS: readonly string[] = DEFAULT_TICKET_COLUMNS;
 
 /** The system views every tenant gets, plus one personal view of its admin. */
 function views(adminEmail: string): ViewSeed[] {
