@@ -140,4 +140,108 @@ describe('TypeormExportJobRepository', () => {
     const stored = await new TypeormExportJobRepository(dataSource).findById(acme.id, job.id);
     expect(stored?.status.value).toBe('cancelled');
   });
+
+  async function auditActionsOf(jobId: string): Promise<string[]> {
+    const { rows } = await pool.query<{ action: string }>(
+      'SELECT action FROM audit_events WHERE job_id = $1 ORDER BY id',
+      [jobId],
+    );
+    return rows.map((r) => r.action);
+  }
+
+  it('writes the audit rows and the new file in the same transaction as the job', async () => {
+    const repository = new TypeormExportJobRepository(dataSource);
+    const job = requestJob();
+    await repository.save(job, {
+      audit: [
+        {
+          tenantId: acme.id,
+          actorId: acme.userId('agent'),
+          action: 'export.requested',
+          jobId: job.id,
+          ip: '10.0.0.1',
+          userAgent: 'jest',
+        },
+      ],
+    });
+    job.start(new Date());
+    const fileId = randomUUID();
+    job.complete({
+      file: {
+        storedFileId: fileId,
+        name: 'f.csv',
+        contentType: 'text/csv',
+        sizeBytes: 3,
+        sha256: 'b'.repeat(64),
+        rowCount: 0,
+      },
+      snapshotAt: new Date(),
+      now: new Date(),
+      retentionHours: 72,
+    });
+
+    await repository.save(job, {
+      newFile: {
+        id: fileId,
+        tenantId: acme.id,
+        name: 'f.csv',
+        contentType: 'text/csv',
+        sizeBytes: 3,
+        sha256: 'b'.repeat(64),
+        provider: 's3',
+        bucket: 'exports',
+        objectKey: `exports/${acme.id}/${job.id}/f.csv`,
+      },
+      audit: [
+        { tenantId: acme.id, actorId: null, action: 'export.completed', jobId: job.id, details: { rows: 0 } },
+      ],
+    });
+
+    expect(await auditActionsOf(job.id)).toEqual(['export.requested', 'export.completed']);
+    const { rows } = await pool.query('SELECT provider, bucket, object_key FROM stored_files WHERE id = $1', [
+      fileId,
+    ]);
+    expect(rows).toEqual([
+      { provider: 's3', bucket: 'exports', object_key: `exports/${acme.id}/${job.id}/f.csv` },
+    ]);
+  });
+
+  it('writes neither audit rows nor the file when the job is stale', async () => {
+    const job = requestJob();
+    await new TypeormExportJobRepository(dataSource).save(job);
+    const first = new TypeormExportJobRepository(dataSource);
+    const second = new TypeormExportJobRepository(dataSource);
+    const a = await first.findById(acme.id, job.id);
+    const b = await second.findById(acme.id, job.id);
+    if (!a || !b) throw new Error('job not found');
+    a.cancel();
+    await first.save(a, {
+      audit: [
+        { tenantId: acme.id, actorId: acme.userId('agent'), action: 'export.cancelled', jobId: job.id },
+      ],
+    });
+    b.cancel();
+    const fileId = randomUUID();
+
+    await expect(
+      second.save(b, {
+        newFile: {
+          id: fileId,
+          tenantId: acme.id,
+          name: 'x',
+          contentType: 'text/csv',
+          sizeBytes: 1,
+          sha256: 'c'.repeat(64),
+          provider: 'local',
+          bucket: null,
+          objectKey: 'k',
+        },
+        audit: [
+          { tenantId: acme.id, actorId: acme.userId('admin'), action: 'export.cancelled', jobId: job.id },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'EXPORT_JOB.CONCURRENT_UPDATE' });
+    expect(await auditActionsOf(job.id)).toEqual(['export.cancelled']);
+    expect((await pool.query('SELECT 1 FROM stored_files WHERE id = $1', [fileId])).rowCount).toBe(0);
+  });
 });

@@ -1,7 +1,9 @@
-import { ExportJobRepository } from '@app/application';
+import { ExportJobRepository, type SaveOptions } from '@app/application';
 import { DomainError, type ExportJob } from '@app/domain';
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ExportJobOrmEntity } from '../entities/export-job.orm-entity';
+import { StoredFileOrmEntity } from '../entities/stored-file.orm-entity';
+import { insertAuditRows } from './audit-rows';
 import { ExportJobMapper } from './export-job.mapper';
 
 export class ConcurrentUpdateError extends DomainError {
@@ -18,35 +20,53 @@ export class ConcurrentUpdateError extends DomainError {
  * free of persistence fields, and an update only applies to the row version it was loaded from.
  */
 export class TypeormExportJobRepository extends ExportJobRepository {
-  private readonly rows: Repository<ExportJobOrmEntity>;
   private readonly versions = new WeakMap<ExportJob, number>();
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     super();
-    this.rows = dataSource.getRepository(ExportJobOrmEntity);
   }
 
   async findById(tenantId: string, id: string): Promise<ExportJob | null> {
-    const row = await this.rows.findOne({ where: { tenantId, id } });
+    const row = await this.dataSource.getRepository(ExportJobOrmEntity).findOne({ where: { tenantId, id } });
     if (!row) return null;
     const job = ExportJobMapper.toDomain(row);
     this.versions.set(job, row.version);
     return job;
   }
 
-  async save(job: ExportJob): Promise<void> {
+  /** The job, its new file and its audit rows in one transaction; a stale version fails the whole of it. */
+  async save(job: ExportJob, options: SaveOptions = {}): Promise<void> {
     const columns = ExportJobMapper.toColumns(job);
     const version = this.versions.get(job);
-    if (version === undefined) {
-      await this.rows.insert({ ...columns, version: 1, updatedAt: new Date() });
-      this.versions.set(job, 1);
-      return;
-    }
-    const result = await this.rows.update(
-      { id: columns.id, tenantId: columns.tenantId, version },
-      { ...columns, version: version + 1, updatedAt: new Date() },
-    );
-    if (result.affected !== 1) throw new ConcurrentUpdateError(job.id);
-    this.versions.set(job, version + 1);
+    const next = (version ?? 0) + 1;
+    await this.dataSource.transaction(async (manager) => {
+      if (options.newFile) {
+        const { id, tenantId, name, contentType, sizeBytes, sha256, provider, bucket, objectKey } =
+          options.newFile;
+        await manager.insert(StoredFileOrmEntity, {
+          id,
+          tenantId,
+          name,
+          contentType,
+          sizeBytes: String(sizeBytes),
+          sha256,
+          provider,
+          bucket,
+          objectKey,
+        });
+      }
+      if (version === undefined) {
+        await manager.insert(ExportJobOrmEntity, { ...columns, version: next, updatedAt: new Date() });
+      } else {
+        const result = await manager.update(
+          ExportJobOrmEntity,
+          { id: columns.id, tenantId: columns.tenantId, version },
+          { ...columns, version: next, updatedAt: new Date() },
+        );
+        if (result.affected !== 1) throw new ConcurrentUpdateError(job.id);
+      }
+      await insertAuditRows(manager, options.audit ?? []);
+    });
+    this.versions.set(job, next);
   }
 }

@@ -1,0 +1,44 @@
+import type { Readable, Writable } from 'node:stream';
+
+export type StorageProvider = 'local' | 's3';
+
+/** Where an object ended up once an upload completed. */
+export interface StoredObject {
+  readonly provider: StorageProvider;
+  readonly bucket: string | null;
+  readonly key: string;
+  readonly sizeBytes: number;
+}
+
+export interface UploadOptions {
+  readonly contentType: string;
+  readonly contentDisposition: string;
+  /**
+   * Called once the provider has begun something that must later be completed or aborted (an S3 multipart
+   * upload, a temporary file), with the id needed to abort it. The upload waits for the returned promise, so a
+   * caller that records the id durably never loses track of an upload, even if the process dies right after.
+   */
+  readonly onStarted?: (uploadId: string) => Promise<void>;
+}
+
+/** An upload in progress: write the bytes to `body`, end it, then await `done()`; on any failure call `abort()`. */
+export interface ObjectUpload {
+  readonly body: Writable;
+  /** Resolves when the object is committed and visible under its key. */
+  done(): Promise<StoredObject>;
+  /** Discards everything written so far; nothing remains under the key. Safe to call more than once. */
+  abort(): Promise<void>;
+}
+
+export abstract class FileStorage {
+  abstract readonly provider: StorageProvider;
+  abstract beginUpload(key: string, options: UploadOptions): Promise<ObjectUpload>;
+  /** The object's bytes; throws a DomainError with code STORAGE.NOT_FOUND when it does not exist. */
+  abstract openRead(key: string): Promise<{ stream: Readable; sizeBytes: number }>;
+  /** Idempotent: deleting a missing object succeeds. */
+  abstract delete(key: string): Promise<void>;
+  /** Aborts an upload begun by a process that is gone (id as passed to onStarted). Idempotent. */
+  abstract abortUpload(key: string, uploadId: string): Promise<void>;
+  /** Throws when the storage cannot be reached (readiness). */
+  abstract check(): Promise<void>;
+}
