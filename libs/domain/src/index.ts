@@ -7,3 +7,4 @@ export * from './export-jobs/export-job-status';
 export * from './export-jobs/export-job';
 export * from './tickets/ticket-fields';
 export * from './tickets/ticket-query';
+export * from './export-jobs/export-file-name';

@@ -1,0 +1,32 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ExportQueue } from '@app/application';
+import type { AppConfig } from '../config/app-config';
+import { BullmqExportQueue } from '../queue/bullmq-export-queue';
+import { EXPORT_QUEUE, redisConnection } from '../queue/export-queue.constants';
+
+/**
+ * The `exports` queue on Redis, provided as the ExportQueue port. The producer fails fast when Redis is away
+ * (no offline queue): a job accepted meanwhile stays `queued` in PostgreSQL and the worker's reconciler
+ * enqueues it once Redis is back.
+ */
+@Module({})
+export class QueueModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: QueueModule,
+      imports: [
+        BullModule.forRoot({
+          connection: {
+            ...redisConnection(config.redisUrl),
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 1,
+          },
+        }),
+        BullModule.registerQueue({ name: EXPORT_QUEUE }),
+      ],
+      providers: [{ provide: ExportQueue, useClass: BullmqExportQueue }],
+      exports: [ExportQueue, BullModule],
+    };
+  }
+}
