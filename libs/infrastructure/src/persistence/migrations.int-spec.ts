@@ -7,6 +7,7 @@ const TABLES = [
   'audit_events',
   'contacts',
   'export_jobs',
+  'export_uploads',
   'roles',
   'stored_files',
   'teams',

@@ -53,6 +53,35 @@ class Params {
   }
 }
 
+/**
+ * Parameters for statements that take no bind parameters (COPY): each value becomes a transaction-local setting,
+ * itself set through a bind parameter, and the statement reads it back with `current_setting(...)::type`. Values
+ * still never enter the SQL text.
+ */
+class SettingParams extends Params {
+  override add(value: unknown, type: SqlType): string {
+    this.values.push(toSettingText(value));
+    return `current_setting('${SETTING_PREFIX}${this.values.length}')::${type}`;
+  }
+}
+
+const SETTING_PREFIX = 'export_query.p';
+
+/** Text Postgres parses back into the parameter's type: arrays as array literals with every element quoted. */
+function toSettingText(value: unknown): string {
+  if (Array.isArray(value))
+    return `{${value.map((v) => `"${String(v).replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
+  throw new Error(`cannot pass ${typeof value} as a setting`);
+}
+
+/** A statement whose parameters travel as settings: run `setup` (with its bind values) in the same transaction first. */
+export interface SettingsQuery {
+  readonly setup: CompiledQuery;
+  readonly text: string;
+}
+
 const escapeLike = (value: string): string => value.replace(/[\\%_]/g, '\\$&');
 
 const NULL_SENTINEL: Readonly<Partial<Record<SqlType, string>>> = {
@@ -138,6 +167,21 @@ export class TicketQueryBuilder {
     return {
       text: `SELECT ${items.join(', ')}${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n ORDER BY ${this.orderBy()}${limit}`,
       values: params.values,
+    };
+  }
+
+  /**
+   * The whole ordered result for COPY: no cursor, no limit, no sort-key columns, and parameters passed as
+   * transaction-local settings (COPY accepts no bind parameters).
+   */
+  copySelect(select: readonly SelectItem[]): SettingsQuery {
+    const params = new SettingParams();
+    const where = this.where(params);
+    const items = select.map((item) => `${item.sql} AS "${item.alias}"`);
+    const setup = params.values.map((_, i) => `set_config('${SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
+    return {
+      setup: { text: `SELECT ${setup.length > 0 ? setup.join(', ') : 'NULL'}`, values: params.values },
+      text: `SELECT ${items.join(', ')}${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n ORDER BY ${this.orderBy()}`,
     };
   }
 

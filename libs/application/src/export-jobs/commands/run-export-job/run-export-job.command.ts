@@ -1,0 +1,27 @@
+import { Command } from '@nestjs/cqrs';
+
+/**
+ * How an attempt ended: `skipped` (nothing to do: finished, cancelled or taken over by another attempt),
+ * `released` (handed back to the queue on shutdown), or the job's new final status.
+ */
+export type RunExportJobOutcome = 'completed' | 'cancelled' | 'failed' | 'skipped' | 'released';
+
+/** Runs one attempt of an export job; throws RetryableExportError when the queue should try again later. */
+export class RunExportJobCommand extends Command<RunExportJobOutcome> {
+  constructor(
+    readonly tenantId: string,
+    readonly jobId: string,
+    /** Aborted when the worker shuts down: the attempt stops and releases the job for another worker. */
+    readonly shutdown?: AbortSignal,
+  ) {
+    super();
+  }
+}
+
+/** A transient failure with attempts left: the job is back to `queued` and the queue retries it with backoff. */
+export class RetryableExportError extends Error {
+  constructor(readonly causeName: string) {
+    super(`export attempt failed (${causeName}); it will be retried`);
+    this.name = 'RetryableExportError';
+  }
+}

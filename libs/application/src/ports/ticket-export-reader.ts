@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+import type { ExportFormat, ExportJobQuery } from '@app/domain';
+
+/** Rows of an export, in order; in object mode, one `string[]` of ready-formatted cells per ticket. */
+export interface ExportRowStream extends Readable {
+  /** How many rows have been read so far. */
+  readonly rowsRead: number;
+}
+
+/** One consistent snapshot of the tickets an export contains (CONTRACT §6), open for the length of an attempt. */
+export interface TicketExportSnapshot {
+  /** When the snapshot was taken. */
+  readonly snapshotAt: Date;
+  count(): Promise<number>;
+  /** Call once. */
+  rows(): ExportRowStream;
+  /** Ends the snapshot; safe to call after a failure and more than once. */
+  close(): Promise<void>;
+}
+
+export interface OpenTicketSnapshot {
+  readonly tenantId: string;
+  /** The requester: what `@me` means. */
+  readonly requesterId: string;
+  /** Tickets created after it, or deleted at or before it, are not exported. */
+  readonly requestedAt: Date;
+  readonly query: ExportJobQuery;
+  /** Cells are formatted for it: CSV gets text with the formula guard, JSON/NDJSON one JSON object per row. */
+  readonly format: ExportFormat;
+}
+
+export abstract class TicketExportReader {
+  abstract open(input: OpenTicketSnapshot): Promise<TicketExportSnapshot>;
+}

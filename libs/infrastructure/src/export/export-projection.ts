@@ -1,0 +1,47 @@
+import type { ExportFormat, TicketColumnKey } from '@app/domain';
+import { findTicketColumn } from '@app/domain';
+import type { SelectItem } from '../tickets/ticket-query-builder';
+import { columnSql } from '../tickets/ticket-sql-fields';
+
+/** ISO 8601 with the offset of the session's TimeZone, which the reader sets to the job's zone. */
+const isoDate = (sql: string): string => `to_char(${sql}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')`;
+
+/** A cell a spreadsheet would run as a formula (= + - @ tab CR first) gets a leading apostrophe (CONTRACT §6). */
+const formulaGuard = (sql: string): string =>
+  `CASE WHEN left(${sql}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || ${sql} ELSE ${sql} END`;
+
+/** How tags appear in one CSV cell. */
+export const CSV_TAG_SEPARATOR = ', ';
+
+function csvCell(key: TicketColumnKey): string {
+  const sql = columnSql(key);
+  const type = findTicketColumn(key)?.type;
+  switch (type) {
+    case 'number':
+      return `${sql}::text`;
+    case 'date':
+      return isoDate(sql);
+    case 'tags':
+      return formulaGuard(`array_to_string(${sql}, '${CSV_TAG_SEPARATOR}')`);
+    case 'text':
+    case 'choice':
+    case undefined:
+      return formulaGuard(sql);
+  }
+}
+
+function jsonValue(key: TicketColumnKey): string {
+  const sql = columnSql(key);
+  return findTicketColumn(key)?.type === 'date' ? isoDate(sql) : sql;
+}
+
+/**
+ * What Postgres hands over for each row, ready to write: for CSV one text cell per column (labels joined, dates
+ * in the job's zone, tags joined, formula guard applied); for JSON and NDJSON a single cell holding the row's
+ * JSON object keyed by column key, with typed values (numbers, strings, tag arrays, nulls).
+ */
+export function exportProjection(format: ExportFormat, columns: readonly TicketColumnKey[]): SelectItem[] {
+  if (format === 'csv') return columns.map((key, i) => ({ alias: `c${i}`, sql: csvCell(key) }));
+  const pairs = columns.map((key) => `'${key}', ${jsonValue(key)}`).join(', ');
+  return [{ alias: 'row', sql: `json_build_object(${pairs})::text` }];
+}
