@@ -1,0 +1,14 @@
+import type { FileStorage } from '@app/application';
+import type { AppConfig } from '../config/app-config';
+import { LocalFileStorage } from './local-file-storage';
+import { S3FileStorage } from './s3-file-storage';
+
+/** The FileStorage for `STORAGE_DRIVER`: local disk under `STORAGE_LOCAL_DIR`, or the S3 bucket `S3_BUCKET`. */
+export function createFileStorage(config: AppConfig): FileStorage {
+  switch (config.storage.driver) {
+    case 'local':
+      return new LocalFileStorage(config.storage.localDir);
+    case 's3':
+      return new S3FileStorage(config.storage.s3);
+  }
+}

@@ -1,0 +1,264 @@
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  S3Client,
+  S3ServiceException,
+  type CreateMultipartUploadCommandOutput,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { FileStorage, ObjectUpload, StoredObject, UploadOptions } from '@app/application';
+import { DomainError } from '@app/domain';
+import { ConfigError, type AppConfig } from '../config/app-config';
+import { assertValidObjectKey } from './local-file-storage';
+
+/**
+ * Part size of multipart uploads. S3 allows at most 10,000 parts, so the largest object this adapter can write is
+ * 16 MiB x 10,000 = 156.25 GiB. lib-storage needs the part size before it knows the length of a stream, so it
+ * cannot grow with the file; 16 MiB is far above any export we expect and keeps memory bounded.
+ */
+export const S3_PART_SIZE = 16 * 1024 * 1024;
+/**
+ * Parts uploaded concurrently. lib-storage buffers at most queueSize parts plus the one being filled, so one upload
+ * holds about 3 x 16 = 48 MiB whatever the size of the export. An object of at most S3_PART_SIZE bytes is sent as a
+ * single PutObject instead (no multipart upload, so no onStarted call).
+ */
+export const S3_QUEUE_SIZE = 2;
+const CHECK_TIMEOUT_MS = 5_000;
+
+/**
+ * Marks the params of one Upload so the client middleware knows which upload a command belongs to. lib-storage
+ * builds every PutObject / CreateMultipartUpload / UploadPart / CompleteMultipartUpload input by spreading our
+ * params, which copies symbol-keyed properties too; the serializers ignore them, so nothing reaches the wire.
+ */
+const TRACKED_UPLOAD = Symbol('trackedUpload');
+
+/** S3 (or MinIO, s3rver, ...) through the AWS SDK v3; uploads stream through lib-storage's `Upload`. */
+export class S3FileStorage implements FileStorage {
+  readonly provider = 's3' as const;
+  readonly bucket: string;
+  private readonly client: S3Client;
+
+  constructor(config: AppConfig['storage']['s3']) {
+    if (config.bucket === null) throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
+    this.bucket = config.bucket;
+    this.client = new S3Client({
+      region: config.region,
+      endpoint: config.endpoint ?? undefined,
+      forcePathStyle: config.forcePathStyle,
+      credentials:
+        config.accessKeyId !== null && config.secretAccessKey !== null
+          ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
+          : undefined, // the SDK's default chain (environment, instance role, ...)
+      // Flexible checksums (the default since SDK 3.729) make s3rver store streamed bodies corrupted; real S3 and
+      // MinIO accept either, so only checksums an operation requires are computed and validated.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: CHECK_TIMEOUT_MS },
+    });
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const upload = (args.input as { [TRACKED_UPLOAD]?: unknown })[TRACKED_UPLOAD];
+        if (!(upload instanceof S3ObjectUpload)) return next(args);
+        return upload.track(context.commandName ?? '', () => next(args));
+      },
+      { step: 'initialize', priority: 'high', name: 'trackExportUploads' },
+    );
+  }
+
+  beginUpload(key: string, options: UploadOptions): Promise<ObjectUpload> {
+    return new Promise((resolve) => {
+      assertValidObjectKey(key); // a bad key rejects like every other failure
+      resolve(new S3ObjectUpload(this.client, this.bucket, key, options));
+    });
+  }
+
+  async openRead(key: string): Promise<{ stream: Readable; sizeBytes: number }> {
+    assertValidObjectKey(key);
+    try {
+      const { Body, ContentLength } = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+      );
+      if (!(Body instanceof Readable) || ContentLength === undefined)
+        throw new Error(`GetObject of "${key}" returned no readable body or length`);
+      return { stream: Body, sizeBytes: ContentLength };
+    } catch (error) {
+      if (isS3Error(error, 'NoSuchKey', 'NotFound'))
+        throw new DomainError('STORAGE.NOT_FOUND', 'The file does not exist.', { key });
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidObjectKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if (!isS3Error(error, 'NoSuchKey', 'NotFound')) throw error;
+    }
+  }
+
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    assertValidObjectKey(key);
+    await abortMultipart(this.client, this.bucket, key, uploadId);
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
+        abortSignal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new DomainError(
+        'STORAGE.UNAVAILABLE',
+        `S3 bucket "${this.bucket}" is not reachable (${reason}).`,
+      );
+    }
+  }
+
+  /** Closes the client's sockets (Nest calls this on shutdown). */
+  onModuleDestroy(): void {
+    this.client.destroy();
+  }
+}
+
+/** AbortMultipartUpload; an upload that is already gone (aborted, completed or never created) counts as done. */
+async function abortMultipart(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<void> {
+  try {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+  } catch (error) {
+    if (!isS3Error(error, 'NoSuchUpload', 'NotFound')) throw error;
+  }
+}
+
+function isS3Error(error: unknown, ...names: string[]): boolean {
+  return (
+    error instanceof S3ServiceException &&
+    (names.includes(error.name) || (names.includes('NotFound') && error.$metadata.httpStatusCode === 404))
+  );
+}
+
+/**
+ * One streamed upload. lib-storage's `Upload` has no hook between CreateMultipartUpload and the first UploadPart
+ * and its abort() only flips a flag (in-flight requests finish, and the AbortMultipartUpload it sends afterwards
+ * is not awaitable), so every request of this upload passes through `track()` (the client middleware above):
+ * - CreateMultipartUpload: remember the UploadId, then await onStarted before the SDK may send any part;
+ * - a request that fails for good (after the SDK's retries): destroy `body`, which ends the other part
+ *   uploaders at once and rejects the writer's pipeline, instead of streaming the rest of the export in vain;
+ * - after abort() no new request is sent, and abort() waits for those in flight before it aborts the multipart
+ *   upload itself (or deletes the object, when it had already been committed).
+ */
+class S3ObjectUpload implements ObjectUpload {
+  readonly body: Transform;
+  private readonly upload: Upload;
+  private readonly result: Promise<StoredObject>;
+  private sizeBytes = 0;
+  private stopped = false; // no further request may start: aborted, or failed
+  private aborted = false;
+  private committed = false;
+  private multipartId: string | null = null;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private discarding?: Promise<void>;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    private readonly options: UploadOptions,
+  ) {
+    this.body = new Transform({
+      transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
+        this.sizeBytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    // Errors reach the writer through its pipeline and done(); without a listener a destroyed body would crash.
+    this.body.on('error', () => undefined);
+    const params = {
+      Bucket: bucket,
+      Key: key,
+      Body: this.body,
+      ContentType: options.contentType,
+      ContentDisposition: options.contentDisposition,
+    };
+    this.upload = new Upload({
+      client,
+      params: Object.assign(params, { [TRACKED_UPLOAD]: this }),
+      partSize: S3_PART_SIZE,
+      queueSize: S3_QUEUE_SIZE,
+      leavePartsOnError: false,
+    });
+    this.result = this.upload.done().then(
+      (): StoredObject => ({ provider: 's3', bucket, key, sizeBytes: this.sizeBytes }),
+      async (error: unknown) => {
+        this.stopped = true;
+        await this.discard().catch(() => undefined); // abort() retries it and reports the failure
+        throw this.aborted
+          ? new DomainError('STORAGE.UPLOAD_ABORTED', 'The upload was aborted.', { key })
+          : error;
+      },
+    );
+    this.result.catch(() => undefined); // reported by done(); an aborted upload may never be awaited
+  }
+
+  done(): Promise<StoredObject> {
+    return this.result;
+  }
+
+  async abort(): Promise<void> {
+    this.stopped = true;
+    this.aborted = true;
+    await this.upload.abort();
+    this.body.destroy();
+    await this.discard();
+  }
+
+  /** Sends one request of this upload (called by the client middleware). */
+  async track<T extends { output: object }>(command: string, send: () => Promise<T>): Promise<T> {
+    if (this.stopped) throw Object.assign(new Error('The upload was stopped.'), { name: 'AbortError' });
+    const sending = send();
+    this.inFlight.add(sending);
+    try {
+      const result = await sending;
+      if (command === 'CreateMultipartUploadCommand') {
+        const { UploadId } = result.output as CreateMultipartUploadCommandOutput;
+        if (UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
+        this.multipartId = UploadId;
+        await this.options.onStarted?.(UploadId);
+      } else if (command === 'CompleteMultipartUploadCommand' || command === 'PutObjectCommand') {
+        this.committed = true;
+      }
+      return result;
+    } catch (error) {
+      this.stopped = true;
+      this.body.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    } finally {
+      this.inFlight.delete(sending);
+    }
+  }
+
+  /** Makes sure nothing remains: waits for requests in flight, then aborts the multipart upload or deletes. */
+  private discard(): Promise<void> {
+    this.discarding ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.committed) {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }));
+      } else if (this.multipartId !== null) {
+        await abortMultipart(this.client, this.bucket, this.key, this.multipartId);
+      }
+    })().catch((error: unknown) => {
+      this.discarding = undefined; // let a later abort() try again
+      throw error;
+    });
+    return this.discarding;
+  }
+}
