@@ -7,8 +7,25 @@ import { WorkerModule } from './worker.module';
 async function bootstrap(): Promise<void> {
   const config = readConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config));
-  app.enableShutdownHooks();
-  new Logger('Worker').log('worker started');
+  const logger = new Logger('Worker');
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: releasing running exports and stopping`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  logger.log(
+    `worker started (concurrency ${config.exports.workerConcurrency}, storage ${config.storage.driver})`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,15 +1,32 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ScheduleModule } from '@nestjs/schedule';
+import { RunExportJobHandler } from '@app/application';
 import type { AppConfig } from '@app/infrastructure';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
+import { ExportEngineModule } from '@app/infrastructure/nest/export-engine.module';
+import { QueueModule } from '@app/infrastructure/nest/queue.module';
+import { StorageModule } from '@app/infrastructure/nest/storage.module';
+import { ExportProcessor } from './exports/export.processor';
+import { ExportQueueReconciler } from './exports/export-queue.reconciler';
 
-/** The worker process: export processors and the retention cron register here. */
+/** The worker process: runs exports from the queue and keeps the queue in step with the database. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config, 'export-service-worker')],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config, 'export-service-worker'),
+        QueueModule.forRoot(config, 'worker'),
+        StorageModule.forRoot(config),
+        ExportEngineModule.forRoot(config),
+        CqrsModule.forRoot(),
+        ScheduleModule.forRoot(),
+      ],
+      providers: [RunExportJobHandler, ExportProcessor, ExportQueueReconciler],
     };
   }
 }

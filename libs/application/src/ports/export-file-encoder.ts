@@ -2,7 +2,7 @@ import type { Transform } from 'node:stream';
 import type { ExportFormat, TicketColumn } from '@app/domain';
 
 /**
- * Turns the reader's rows into the bytes of a file: object-mode `string[]` rows in, bytes out, with whatever the
+ * Turns the reader's rows into the bytes of a file: object-mode batches of rows (`string[][]`) in, bytes out, with whatever the
  * format adds around them (BOM and header for CSV, brackets for JSON).
  */
 export abstract class ExportFileEncoder {

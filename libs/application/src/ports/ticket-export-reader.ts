@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ExportFormat, ExportJobQuery } from '@app/domain';
 
-/** Rows of an export, in order; in object mode, one `string[]` of ready-formatted cells per ticket. */
+/** Rows of an export, in order; in object mode, batches of rows (`string[][]`), each row the ticket's ready-formatted cells. */
 export interface ExportRowStream extends Readable {
   /** How many rows have been read so far. */
   readonly rowsRead: number;

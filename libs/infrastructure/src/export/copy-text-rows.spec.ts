@@ -4,7 +4,7 @@ import { CopyTextRows } from './copy-text-rows';
 async function parse(chunks: readonly Buffer[]): Promise<string[][]> {
   const rows: string[][] = [];
   const parser = Readable.from(chunks).pipe(new CopyTextRows());
-  for await (const row of parser) rows.push(row as string[]);
+  for await (const batch of parser) rows.push(...(batch as string[][]));
   return rows;
 }
 

@@ -18,16 +18,17 @@ function unescapeCell(cell: string): string {
 }
 
 /**
- * Parses the output of `COPY (...) TO STDOUT` (text format) into one `string[]` per row. Rows end with `\n`
- * and cells are split by tab; both are escaped inside values, so splitting needs no quote state. The work per
- * row is a split and, only for cells holding a backslash, an unescape: Postgres did all the formatting.
+ * Parses the output of `COPY (...) TO STDOUT` (text format) into rows of cells, pushed as one batch
+ * (`string[][]`) per chunk received. Rows end with `\n` and cells are split by tab; both are escaped inside values,
+ * so splitting needs no quote state. The work per row is a split and, only for cells holding a backslash, an
+ * unescape: Postgres did all the formatting.
  */
 export class CopyTextRows extends Transform {
   private carry: Buffer | null = null;
   private count = 0;
 
   constructor() {
-    super({ readableObjectMode: true, readableHighWaterMark: 1024 });
+    super({ readableObjectMode: true, readableHighWaterMark: 16 });
   }
 
   get rowsRead(): number {
@@ -54,16 +55,18 @@ export class CopyTextRows extends Transform {
   }
 
   private pushLines(text: string): void {
+    const batch: string[][] = [];
     let start = 0;
     for (;;) {
       const newline = text.indexOf('\n', start);
       const line = newline < 0 ? text.slice(start) : text.slice(start, newline);
       const cells = line.split('\t');
       for (let i = 0; i < cells.length; i++) if (cells[i].includes('\\')) cells[i] = unescapeCell(cells[i]);
-      this.count++;
-      this.push(cells);
-      if (newline < 0) return;
+      batch.push(cells);
+      if (newline < 0) break;
       start = newline + 1;
     }
+    this.count += batch.length;
+    this.push(batch);
   }
 }

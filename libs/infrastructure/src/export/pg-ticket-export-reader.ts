@@ -24,7 +24,10 @@ export class PgTicketExportReader extends TicketExportReader {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query("SELECT set_config('TimeZone', $1, true)", [input.query.timezone]);
+      await client.query(
+        "SELECT set_config('TimeZone', $1, true), set_config('jit', 'off', true), set_config('work_mem', '256MB', true)",
+        [input.query.timezone],
+      );
       const { rows } = await client.query<{ at: Date }>('SELECT now() AS at');
       return new PgTicketSnapshot(client, input, rows[0].at);
     } catch (error) {

@@ -17,7 +17,11 @@ import type { ExportFailureClassifier } from '../../../ports/export-failure-clas
 import type { ExportFileEncoder } from '../../../ports/export-file-encoder';
 import type { ExportJobRepository } from '../../../ports/export-job.repository';
 import type { FileStorage, ObjectUpload, StoredObject } from '../../../ports/file-storage';
-import type { ExportRowStream, TicketExportReader } from '../../../ports/ticket-export-reader';
+import type {
+  ExportRowStream,
+  TicketExportReader,
+  TicketExportSnapshot,
+} from '../../../ports/ticket-export-reader';
 import type { UploadJournal } from '../../../ports/upload-journal';
 import type { Clock } from '../../../ports/clock';
 import { DigestStream } from './digest-stream';
@@ -62,19 +66,20 @@ export class ExportAttempt {
   }
 
   async run(): Promise<RunExportJobOutcome> {
-    const { reader, settings } = this.deps;
     const job = this.job.toSnapshot();
+    let snapshot: TicketExportSnapshot | null = null;
     let upload: ObjectUpload | null = null;
     let stored: StoredObject | null = null;
-    const ticker = setInterval(() => void this.tick(), settings.progressIntervalMs);
-    const snapshot = await reader.open({
-      tenantId: job.tenantId,
-      requesterId: job.requestedById,
-      requestedAt: job.requestedAt,
-      query: job.query,
-      format: job.format,
-    });
+    const ticker = setInterval(() => void this.tick(), this.deps.settings.progressIntervalMs);
     try {
+      await this.abortLeftovers();
+      snapshot = await this.deps.reader.open({
+        tenantId: job.tenantId,
+        requesterId: job.requestedById,
+        requestedAt: job.requestedAt,
+        query: job.query,
+        format: job.format,
+      });
       this.total = await snapshot.count();
       this.throwIfStopped();
       this.job.reportProgress(0, this.total);
@@ -103,7 +108,22 @@ export class ExportAttempt {
       return await this.settle(error);
     } finally {
       clearInterval(ticker);
-      await snapshot.close();
+      await snapshot?.close();
+    }
+  }
+
+  /** Uploads that earlier attempts began and never ended (their worker died): aborted before starting over. */
+  private async abortLeftovers(): Promise<void> {
+    const { journal, storage } = this.deps;
+    const attempt = this.job.toSnapshot().attempts;
+    for (const upload of await journal.unfinished(this.job.tenantId, this.job.id)) {
+      if (upload.attempt === attempt) continue;
+      await storage.abortUpload(upload.objectKey, upload.uploadId);
+      await journal.finished(upload.uploadId, 'aborted');
+      this.logger.log(
+        { jobId: this.job.id, uploadId: upload.uploadId, attempt: upload.attempt },
+        'aborted the upload of a lost attempt',
+      );
     }
   }
 

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@app/domain';
 import { Clock } from '../../../ports/clock';
@@ -18,8 +17,6 @@ import { RunExportJobCommand, type RunExportJobOutcome } from './run-export-job.
  */
 @CommandHandler(RunExportJobCommand)
 export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand> {
-  private readonly logger = new Logger(RunExportJobHandler.name);
-
   constructor(
     private readonly jobs: ExportJobRepository,
     private readonly reader: TicketExportReader,
@@ -41,24 +38,11 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
       if (error instanceof DomainError && error.code === 'EXPORT_JOB.CONCURRENT_UPDATE') return 'skipped';
       throw error;
     }
-    await this.abortLeftovers(job.tenantId, job.id);
     const { jobs, reader, encoder, storage, journal, classifier, settings, clock } = this;
     return new ExportAttempt(
       { jobs, reader, encoder, storage, journal, classifier, settings, clock },
       job,
       command.shutdown,
     ).run();
-  }
-
-  /** Uploads that earlier attempts began and never ended (their worker died): abort them before starting over. */
-  private async abortLeftovers(tenantId: string, jobId: string): Promise<void> {
-    for (const upload of await this.journal.unfinished(tenantId, jobId)) {
-      await this.storage.abortUpload(upload.objectKey, upload.uploadId);
-      await this.journal.finished(upload.uploadId, 'aborted');
-      this.logger.log(
-        { jobId, uploadId: upload.uploadId, attempt: upload.attempt },
-        'aborted the upload of a lost attempt',
-      );
-    }
   }
 }
