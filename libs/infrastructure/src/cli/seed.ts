@@ -1,31 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { readConfig } from '../config/app-config';
 import { migrateDatabase } from '../persistence/data-source';
 import { seedDatabase } from '../seed/seed';
 import { parseArgs, runCli, UsageError } from './cli';
+import { nastyStrings } from './nasty-strings';
 
 const USAGE = 'usage: npm run db:seed -- [--tickets N] [--reset]';
-
-/** The fixture ships beside the seed sources; the build copies nothing, so read it from the source tree. */
-function nastyStrings(): string[] {
-  const file = join(
-    __dirname,
-    '..',
-    '..',
-    '..',
-    '..',
-    '..',
-    'libs',
-    'infrastructure',
-    'src',
-    'seed',
-    'nasty-strings.json',
-  );
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { strings: string[] };
-  return parsed.strings;
-}
 
 runCli('db:seed', async () => {
   const args = parseArgs(process.argv.slice(2), ['tickets'], ['reset']);

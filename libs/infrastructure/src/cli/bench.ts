@@ -1,0 +1,327 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { buildTicketQuery, FORMAT_FILE_TYPES } from '@app/domain';
+import Redis from 'ioredis';
+import { Pool } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { signAccessToken } from '../auth/access-token';
+import { loadConfig, readConfig, type AppConfig } from '../config/app-config';
+import { exportProjection } from '../export/export-projection';
+import { migrateDatabase } from '../persistence/data-source';
+import { seedDatabase } from '../seed/seed';
+import { createFileStorage } from '../storage/create-file-storage';
+import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
+import { parseArgs, runCli, UsageError } from './cli';
+import { nastyStrings } from './nasty-strings';
+
+const USAGE = 'usage: npm run bench -- [--tickets N] [--drivers local,s3]';
+const ROOT = join(__dirname, '..', '..', '..', '..', '..');
+const VIEW = 'All tickets';
+
+interface Measurement {
+  readonly driver: 'local' | 's3';
+  readonly rows: number;
+  readonly baselineRowsPerSecond: number;
+  readonly serviceRowsPerSecond: number;
+  readonly peakRssMb: number;
+}
+
+/** The part of s3rver's API used here (the package ships no type declarations; it is a dev dependency). */
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+
+/**
+ * CONTRACT §8. Seeds N tickets (acme) and N/10 (globex) in `<database>_bench`, then for each storage driver and
+ * both sizes measures (1) the baseline, raw `COPY (the export's query) TO STDOUT (FORMAT csv)` streamed into the
+ * same sink, and (2) the service end to end: POST /export-jobs to `completed` with the file in storage, through a
+ * real API and a fresh worker process, whose peak RSS (VmHWM) is read when the job completes.
+ */
+runCli('bench', async () => {
+  const args = parseArgs(process.argv.slice(2), ['tickets', 'drivers'], []);
+  const tickets = Number(args.flags.get('tickets') ?? 1_000_000);
+  if (!Number.isInteger(tickets) || tickets < 10)
+    throw new UsageError(`--tickets takes a whole number >= 10 (${USAGE})`);
+  const drivers = String(args.flags.get('drivers') ?? 'local,s3').split(',');
+  if (drivers.some((d) => d !== 'local' && d !== 's3'))
+    throw new UsageError(`--drivers takes local and/or s3 (${USAGE})`);
+
+  const base = readConfig();
+  const url = new URL(base.databaseUrl);
+  url.pathname = `${url.pathname.replace(/_bench$/, '')}_bench`;
+  const databaseUrl = url.toString();
+  log(`database ${url.pathname.slice(1)}: migrating and seeding ${tickets.toLocaleString('en-US')} tickets`);
+  await migrateDatabase(databaseUrl);
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  const work = await mkdtemp(join(tmpdir(), 'export-bench-'));
+  const s3rver = drivers.includes('s3') ? await startS3rver(join(work, 's3')) : null;
+  const children: ChildProcess[] = [];
+  try {
+    const seeded = await seedDatabase(pool, { tickets, reset: true, nastyStrings: nastyStrings() });
+    log(`seeded in ${seeded.seconds.toFixed(1)} s`);
+    await pool.query('VACUUM ANALYZE tickets');
+    const results: Measurement[] = [];
+    for (const driver of drivers as ('local' | 's3')[]) {
+      const env = benchEnv(base, databaseUrl, driver, work, s3rver?.endpoint ?? null);
+      const config = loadConfig(env);
+      await flushQueue(String(env.REDIS_URL));
+      const api = await startProcess('api', env, null, children);
+      for (const tenant of ['globex', 'acme']) {
+        const target = await viewOf(pool, tenant);
+        const baseline = await measureBaseline(pool, config, target, driver);
+        const worker = await startProcess('worker', env, /worker started/, children);
+        const service = await measureService(env, target, api.port);
+        const peakRssMb = await peakRss(worker.child);
+        worker.child.kill('SIGTERM');
+        results.push({
+          driver,
+          rows: service.rows,
+          baselineRowsPerSecond: baseline.rows / baseline.seconds,
+          serviceRowsPerSecond: service.rows / service.seconds,
+          peakRssMb,
+        });
+        log(
+          `${driver} ${tenant}: ${service.rows} rows, baseline ${baseline.seconds.toFixed(2)} s, service ${service.seconds.toFixed(2)} s`,
+        );
+      }
+      api.child.kill('SIGTERM');
+    }
+    printTable(results);
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await s3rver?.close();
+    await pool.end();
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+interface BenchView {
+  readonly tenantId: string;
+  readonly viewId: string;
+  readonly userId: string;
+  readonly columns: unknown;
+  readonly conditions: unknown;
+  readonly sort: unknown;
+}
+
+async function viewOf(pool: Pool, tenant: string): Promise<BenchView> {
+  const { rows } = await pool.query<BenchView>(
+    `SELECT v.tenant_id AS "tenantId", v.id AS "viewId", u.id AS "userId", v.columns, v.conditions, v.sort
+       FROM ticket_views v JOIN tenants t ON t.id = v.tenant_id JOIN users u ON u.tenant_id = t.id AND u.email = $2
+      WHERE t.slug = $1 AND v.name = $3`,
+    [tenant, `admin@${tenant}.test`, VIEW],
+  );
+  return rows[0];
+}
+
+/** The export's own query, as raw CSV from Postgres, into the driver's sink: what no service can beat. */
+async function measureBaseline(
+  pool: Pool,
+  config: AppConfig,
+  view: BenchView,
+  driver: 'local' | 's3',
+): Promise<{ rows: number; seconds: number }> {
+  const query = buildTicketQuery(view, {});
+  const requestedAt = new Date();
+  const builder = new TicketQueryBuilder(query, {
+    tenantId: view.tenantId,
+    me: view.userId,
+    now: requestedAt,
+    timezone: 'UTC',
+    cutoff: requestedAt,
+  });
+  const compiled = builder.copySelect(exportProjection('csv', query.columns));
+  const client = await pool.connect();
+  const started = process.hrtime.bigint();
+  let rows: number;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(compiled.setup.text, compiled.setup.values);
+    const copy = client.query(copyTo(`COPY (${compiled.text}) TO STDOUT (FORMAT csv)`));
+    const key = `bench/baseline-${randomBytes(4).toString('hex')}.csv`;
+    if (driver === 'local') {
+      await mkdir(config.storage.localDir, { recursive: true });
+      await pipeline(copy, createWriteStream(join(config.storage.localDir, 'baseline.csv')));
+    } else {
+      const storage = createFileStorage(config);
+      const upload = await storage.beginUpload(key, {
+        contentType: FORMAT_FILE_TYPES.csv.contentType,
+        contentDisposition: 'attachment',
+      });
+      await pipeline(copy, upload.body);
+      await upload.done();
+    }
+    rows = Number(copy.rowCount);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  return { rows, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** POST /export-jobs as the tenant's admin, poll until completed: the time a user waits. */
+async function measureService(
+  env: NodeJS.ProcessEnv,
+  view: BenchView,
+  port: number,
+): Promise<{ rows: number; seconds: number }> {
+  const token = signAccessToken({ sub: view.userId, tid: view.tenantId }, String(env.AUTH_JWT_SECRET), 3600);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const started = process.hrtime.bigint();
+  const created = await fetch(`http://127.0.0.1:${port}/export-jobs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ viewId: view.viewId, format: 'csv' }),
+  });
+  if (created.status !== 202)
+    throw new Error(`POST /export-jobs answered ${created.status}: ${await created.text()}`);
+  const { id } = (await created.json()) as { id: string };
+  for (;;) {
+    const response = await fetch(`http://127.0.0.1:${port}/export-jobs/${id}`, { headers });
+    const job = (await response.json()) as {
+      status: string;
+      file: { rowCount: number } | null;
+      error: { message: string } | null;
+    };
+    if (job.status === 'completed' && job.file)
+      return { rows: job.file.rowCount, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    if (job.status !== 'queued' && job.status !== 'running')
+      throw new Error(`export ${id} ended ${job.status}: ${job.error?.message ?? ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function benchEnv(
+  base: AppConfig,
+  databaseUrl: string,
+  driver: 'local' | 's3',
+  work: string,
+  s3Endpoint: string | null,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: '3000',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: `${base.redisUrl.replace(/\/\d*$/, '')}/14`,
+    AUTH_JWT_SECRET: randomBytes(24).toString('hex'),
+    STORAGE_DRIVER: driver,
+    STORAGE_LOCAL_DIR: join(work, 'local'),
+    EXPORT_WORKER_CONCURRENCY: '1',
+  };
+  if (driver === 's3' && s3Endpoint) {
+    Object.assign(env, {
+      S3_ENDPOINT: s3Endpoint,
+      S3_BUCKET: 'bench',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+  }
+  return env;
+}
+
+/** Spawns an app from dist/; ready when its log matches `ready`, or (the API) when /health/live answers. */
+async function startProcess(
+  app: 'api' | 'worker',
+  env: NodeJS.ProcessEnv,
+  ready: RegExp | null,
+  children: ChildProcess[],
+): Promise<{ child: ChildProcess; port: number }> {
+  const port = app === 'api' ? await freePort() : 0;
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+    env: { ...env, ...(app === 'api' ? { PORT: String(port) } : {}), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${app} did not start: ${output.slice(-2000)}`)), 30_000);
+    const onData = (data: Buffer): void => {
+      output += data.toString();
+      if (ready?.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}: ${output.slice(-2000)}`)));
+    if (ready === null) {
+      const poll = (): void => {
+        fetch(`http://127.0.0.1:${port}/health/live`).then(
+          (r) => (r.ok ? (clearTimeout(timer), resolve()) : setTimeout(poll, 200)),
+          () => setTimeout(poll, 200),
+        );
+      };
+      poll();
+    }
+  });
+  return { child, port };
+}
+
+/** The bench's queue lives in its own Redis database; leftovers of an interrupted run would confuse it. */
+async function flushQueue(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The process's peak resident set size (VmHWM), in MB. */
+async function peakRss(child: ChildProcess): Promise<number> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+async function startS3rver(directory: string): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const S3rver = createRequire(__filename)('s3rver') as S3rverConstructor;
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory,
+    silent: true,
+    configureBuckets: [{ name: 'bench', configs: [] }],
+  });
+  const { port } = await server.run();
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+function printTable(results: readonly Measurement[]): void {
+  const lines = [
+    '',
+    '| driver | rows | baseline rows/s (COPY csv) | service rows/s (POST to completed) | ratio | worker peak RSS |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.driver} | ${r.rows.toLocaleString('en-US')} | ${Math.round(r.baselineRowsPerSecond).toLocaleString('en-US')} | ${Math.round(r.serviceRowsPerSecond).toLocaleString('en-US')} | ${(r.serviceRowsPerSecond / r.baselineRowsPerSecond).toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
