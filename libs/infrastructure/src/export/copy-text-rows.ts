@@ -28,7 +28,7 @@ export class CopyTextRows extends Transform {
   private count = 0;
 
   constructor() {
-    super({ readableObjectMode: true, readableHighWaterMark: 16 });
+    super({ readableObjectMode: true, readableHighWaterMark: 2 });
   }
 
   get rowsRead(): number {

@@ -21,7 +21,7 @@ class CsvBatchEncoder extends Transform {
   private readonly rows = new RowFormatter<string[], string[]>(this.options);
 
   constructor(columns: readonly TicketColumn[]) {
-    super({ writableObjectMode: true, writableHighWaterMark: 16 });
+    super({ writableObjectMode: true, writableHighWaterMark: 2 });
     this.push(this.options.BOM);
     this.push(this.format([columns.map((c) => c.label)]));
   }
@@ -53,7 +53,7 @@ class JsonArrayEncoder extends Transform {
   private first = true;
 
   constructor() {
-    super({ writableObjectMode: true, writableHighWaterMark: 16 });
+    super({ writableObjectMode: true, writableHighWaterMark: 2 });
   }
 
   override _transform(batch: string[][], _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -72,7 +72,7 @@ class JsonArrayEncoder extends Transform {
 
 class NdjsonEncoder extends Transform {
   constructor() {
-    super({ writableObjectMode: true, writableHighWaterMark: 16 });
+    super({ writableObjectMode: true, writableHighWaterMark: 2 });
   }
 
   override _transform(batch: string[][], _encoding: BufferEncoding, callback: TransformCallback): void {
