@@ -1,16 +1,96 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import {
+  CancelExportJobHandler,
+  Clock,
+  CreateExportJobHandler,
+  ExportRequestSettings,
+  GetExportJobByIdHandler,
+  ListExportJobsHandler,
+  ListTicketViewsHandler,
+  ListViewTicketsHandler,
+  OpenExportDownloadHandler,
+  RetryExportJobHandler,
+} from '@app/application';
 import type { AppConfig } from '@app/infrastructure';
+import { SystemClock } from '@app/infrastructure/clock/system-clock';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AuthGuard } from './auth/auth.guard';
+import { ExportJobsController } from './export-jobs/export-jobs.controller';
+import { ExportSourcesController } from './export-sources/export-sources.controller';
 import { HealthController } from './health/health.controller';
+import { RedisProbe } from './health/redis-probe';
+import { ApiValidationPipe } from './http/api-validation.pipe';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { JobIdLogInterceptor } from './logging/job-id-log.interceptor';
+import { loggerParams } from './logging/logger-params';
+import { ApiMetrics } from './metrics/api-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { TicketViewsController } from './ticket-views/ticket-views.controller';
 
+export interface ApiModuleOptions {
+  readonly config: AppConfig;
+  /** Provides the ExportQueue port: `QueueModule.forRoot(config)`, or a test double. */
+  readonly queue: DynamicModule;
+  /** Provides the FileStorage port: `StorageModule.forRoot(config)`, or a test double. */
+  readonly storage: DynamicModule;
+  /** Where logs go (stdout when absent). */
+  readonly logDestination?: DestinationStream;
+}
+
+const HANDLERS = [
+  CreateExportJobHandler,
+  CancelExportJobHandler,
+  RetryExportJobHandler,
+  GetExportJobByIdHandler,
+  ListExportJobsHandler,
+  OpenExportDownloadHandler,
+  ListTicketViewsHandler,
+  ListViewTicketsHandler,
+];
+
+/** The HTTP API: controllers translate HTTP to commands and queries; handlers decide. */
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot({ config, queue, storage, logDestination }: ApiModuleOptions): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config, 'export-service-api')],
-      controllers: [HealthController],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, logDestination)),
+        DatabaseModule.forRoot(config, 'export-service-api'),
+        CqrsModule.forRoot(),
+        queue,
+        storage,
+      ],
+      controllers: [
+        HealthController,
+        MetricsController,
+        ExportSourcesController,
+        TicketViewsController,
+        ExportJobsController,
+      ],
+      providers: [
+        ...HANDLERS,
+        { provide: Clock, useClass: SystemClock },
+        {
+          provide: ExportRequestSettings,
+          useValue: {
+            maxActivePerRequester: config.exports.maxActivePerUser,
+            retryAfterSeconds: 30,
+          } satisfies ExportRequestSettings,
+        },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useClass: ApiValidationPipe },
+        JobIdLogInterceptor,
+        RedisProbe,
+        ApiMetrics,
+      ],
     };
   }
 }

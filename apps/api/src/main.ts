@@ -1,12 +1,17 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { ConfigError, readConfig, requireJwtSecret } from '@app/infrastructure';
-import { ApiModule } from './api.module';
+import { QueueModule } from '@app/infrastructure/nest/queue.module';
+import { StorageModule } from '@app/infrastructure/nest/storage.module';
+import { createApiApp } from './create-api-app';
 
 async function bootstrap(): Promise<void> {
   const config = readConfig();
   requireJwtSecret(config);
-  const app = await NestFactory.create(ApiModule.forRoot(config));
+  const app = await createApiApp({
+    config,
+    queue: QueueModule.forRoot(config),
+    storage: StorageModule.forRoot(config),
+  });
   app.enableShutdownHooks();
   await app.listen(config.port);
 }

@@ -3,7 +3,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { type AppConfig } from '@app/infrastructure';
 import { InjectConfig } from '@app/infrastructure/nest/config.module';
-import { EXPORT_QUEUE, exportJobOptions, type ExportQueueData } from '@app/infrastructure/queue/export-queue.constants';
+import {
+  EXPORT_QUEUE,
+  exportJobOptions,
+  type ExportQueueData,
+} from '@app/infrastructure/queue/export-queue.constants';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
@@ -39,7 +43,11 @@ export class ExportQueueReconciler {
       const state = entry ? await entry.getState() : 'missing';
       if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
       if (entry) await entry.remove();
-      await this.queue.add('export', { tenantId: row.tenant_id, jobId: row.id }, exportJobOptions(this.config, row.id));
+      await this.queue.add(
+        'export',
+        { tenantId: row.tenant_id, jobId: row.id },
+        exportJobOptions(this.config, row.id),
+      );
       enqueued++;
     }
     if (enqueued > 0) this.logger.warn({ enqueued }, 'enqueued queued jobs that had no queue entry');

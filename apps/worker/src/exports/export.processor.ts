@@ -29,7 +29,9 @@ export class ExportProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   async process(job: Job<ExportQueueData>, token?: string): Promise<RunExportJobOutcome> {
-    const run = this.commands.execute(new RunExportJobCommand(job.data.tenantId, job.data.jobId, this.shutdown.signal));
+    const run = this.commands.execute(
+      new RunExportJobCommand(job.data.tenantId, job.data.jobId, this.shutdown.signal),
+    );
     this.running.add(run);
     try {
       const outcome = await run;

@@ -21,6 +21,27 @@ export interface SaveOptions {
   readonly newFile?: StoredFileRecord;
 }
 
+export interface AddOptions {
+  /** Written in the same transaction as the new job. */
+  readonly audit?: readonly AuditEntry[];
+  /** The requester may have at most this many queued or running jobs, this one included. */
+  readonly maxActivePerRequester: number;
+  /**
+   * An idempotency key binds the requester's job from this instant on; a key held only by an older job is released
+   * (the old job keeps everything else) and bound to the new one.
+   */
+  readonly idempotentSince: Date;
+}
+
+/**
+ * What `add` did. Limit and key are checked under a lock on the requester, in the transaction that inserts, so two
+ * concurrent requests can neither both pass the limit nor both take a key.
+ */
+export type AddOutcome =
+  | { readonly outcome: 'added' }
+  | { readonly outcome: 'too-many-active'; readonly active: number }
+  | { readonly outcome: 'duplicate'; readonly existing: ExportJob };
+
 /**
  * Persistence of the ExportJob aggregate. The tenant is part of every lookup, so a job of another tenant is
  * simply not found. `save` is optimistic: it fails with EXPORT_JOB.CONCURRENT_UPDATE when the stored job changed
@@ -29,4 +50,13 @@ export interface SaveOptions {
 export abstract class ExportJobRepository {
   abstract findById(tenantId: string, id: string): Promise<ExportJob | null>;
   abstract save(job: ExportJob, options?: SaveOptions): Promise<void>;
+  /** The requester's job holding an idempotency key, requested at or after `since`. */
+  abstract findByIdempotencyKey(
+    tenantId: string,
+    requestedById: string,
+    key: string,
+    since: Date,
+  ): Promise<ExportJob | null>;
+  /** Inserts a newly requested job (see AddOptions and AddOutcome); nothing is written unless it is `added`. */
+  abstract add(job: ExportJob, options: AddOptions): Promise<AddOutcome>;
 }

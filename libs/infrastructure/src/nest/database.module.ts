@@ -1,10 +1,34 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ExportJobRepository } from '@app/application';
+import {
+  ActorResolver,
+  AuditLog,
+  ExportJobReadModel,
+  ExportJobRepository,
+  ExportJobStatistics,
+  TicketListReader,
+  TicketViewRepository,
+} from '@app/application';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from '../persistence/data-source';
+import { TypeormActorResolver } from '../auth/typeorm-actor-resolver';
+import { TypeormAuditLog } from '../persistence/repositories/typeorm-audit-log';
+import { TypeormExportJobReadModel } from '../persistence/repositories/typeorm-export-job.read-model';
 import { TypeormExportJobRepository } from '../persistence/repositories/typeorm-export-job.repository';
+import { TypeormExportJobStatistics } from '../persistence/repositories/typeorm-export-job.statistics';
+import { TypeormTicketListReader } from '../persistence/repositories/typeorm-ticket-list.reader';
+import { TypeormTicketViewRepository } from '../persistence/repositories/typeorm-ticket-view.repository';
+
+/** Ports whose adapters need nothing but the DataSource. */
+const ADAPTERS = [
+  { provide: ActorResolver, adapter: TypeormActorResolver },
+  { provide: AuditLog, adapter: TypeormAuditLog },
+  { provide: ExportJobReadModel, adapter: TypeormExportJobReadModel },
+  { provide: ExportJobStatistics, adapter: TypeormExportJobStatistics },
+  { provide: TicketListReader, adapter: TypeormTicketListReader },
+  { provide: TicketViewRepository, adapter: TypeormTicketViewRepository },
+] as const;
 
 /** PostgreSQL through TypeORM (migrations are applied by `npm run db:migrate`, never by synchronize). */
 @Module({})
@@ -24,8 +48,13 @@ export class DatabaseModule {
           useFactory: (ds: DataSource) => new TypeormExportJobRepository(ds),
           inject: [DataSource],
         },
+        ...ADAPTERS.map(({ provide, adapter }) => ({
+          provide,
+          useFactory: (ds: DataSource) => new adapter(ds),
+          inject: [DataSource],
+        })),
       ],
-      exports: [ExportJobRepository],
+      exports: [ExportJobRepository, ...ADAPTERS.map(({ provide }) => provide)],
     };
   }
 }

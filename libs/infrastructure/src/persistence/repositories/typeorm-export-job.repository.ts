@@ -1,6 +1,6 @@
-import { ExportJobRepository, type SaveOptions } from '@app/application';
+import { type AddOptions, type AddOutcome, ExportJobRepository, type SaveOptions } from '@app/application';
 import { DomainError, type ExportJob } from '@app/domain';
-import type { DataSource } from 'typeorm';
+import { type DataSource, MoreThanOrEqual } from 'typeorm';
 import { ExportJobOrmEntity } from '../entities/export-job.orm-entity';
 import { StoredFileOrmEntity } from '../entities/stored-file.orm-entity';
 import { insertAuditRows } from './audit-rows';
@@ -68,5 +68,61 @@ export class TypeormExportJobRepository extends ExportJobRepository {
       await insertAuditRows(manager, options.audit ?? []);
     });
     this.versions.set(job, next);
+  }
+
+  async findByIdempotencyKey(
+    tenantId: string,
+    requestedById: string,
+    key: string,
+    since: Date,
+  ): Promise<ExportJob | null> {
+    const row = await this.dataSource.getRepository(ExportJobOrmEntity).findOne({
+      where: { tenantId, requestedById, idempotencyKey: key, requestedAt: MoreThanOrEqual(since) },
+    });
+    return row ? this.restore(row) : null;
+  }
+
+  /**
+   * Inserts a new job under a transaction-scoped advisory lock on its requester: the active-job count and the
+   * idempotency key are read and the job written while no other request of the same user can do the same.
+   */
+  async add(job: ExportJob, options: AddOptions): Promise<AddOutcome> {
+    const columns = ExportJobMapper.toColumns(job);
+    const { tenantId, requestedById, idempotencyKey } = columns;
+    const outcome = await this.dataSource.transaction(async (manager): Promise<AddOutcome> => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `export-requester:${tenantId}:${requestedById}`,
+      ]);
+      if (idempotencyKey !== null) {
+        const holder = await manager
+          .getRepository(ExportJobOrmEntity)
+          .findOne({ where: { tenantId, requestedById, idempotencyKey } });
+        if (holder && holder.requestedAt.getTime() >= options.idempotentSince.getTime())
+          return { outcome: 'duplicate', existing: this.restore(holder) };
+        // The key outlived its window: release it. The version bump makes a stale copy of that job fail its save.
+        if (holder)
+          await manager.query(
+            'UPDATE export_jobs SET idempotency_key = NULL, version = version + 1, updated_at = now() WHERE id = $1',
+            [holder.id],
+          );
+      }
+      const [{ active }] = await manager.query<{ active: number }[]>(
+        `SELECT count(*)::int AS active FROM export_jobs
+          WHERE tenant_id = $1 AND requested_by_id = $2 AND status IN ('queued', 'running')`,
+        [tenantId, requestedById],
+      );
+      if (active >= options.maxActivePerRequester) return { outcome: 'too-many-active', active };
+      await manager.insert(ExportJobOrmEntity, { ...columns, version: 1, updatedAt: new Date() });
+      await insertAuditRows(manager, options.audit ?? []);
+      return { outcome: 'added' };
+    });
+    if (outcome.outcome === 'added') this.versions.set(job, 1);
+    return outcome;
+  }
+
+  private restore(row: ExportJobOrmEntity): ExportJob {
+    const job = ExportJobMapper.toDomain(row);
+    this.versions.set(job, row.version);
+    return job;
   }
 }

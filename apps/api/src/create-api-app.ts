@@ -1,0 +1,34 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { ApiModule, type ApiModuleOptions } from './api.module';
+import { JSON_BODY_LIMIT, isJsonContentType, requireJsonBody } from './http/json-body';
+import { requestIdMiddleware } from './http/request-id';
+import { ApiMetrics } from './metrics/api-metrics';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { setupOpenApi } from './openapi';
+
+/**
+ * The API application, configured but not listening: main.ts listens on PORT, the e2e harness on an ephemeral
+ * port. Express-level middleware runs in this order: request id, latency metric, 415 check, JSON body (1 MB).
+ */
+export async function createApiApp(options: ApiModuleOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(options), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('etag', false);
+  app.set('x-powered-by', false);
+  app.set('trust proxy', 'loopback');
+  app.use(requestIdMiddleware);
+  app.use(httpMetricsMiddleware(app.get(ApiMetrics)));
+  app.use(requireJsonBody);
+  app.useBodyParser('json', {
+    limit: JSON_BODY_LIMIT,
+    type: (request: Parameters<typeof requireJsonBody>[0]) =>
+      isJsonContentType(request.headers['content-type']),
+  });
+  setupOpenApi(app);
+  return app;
+}

@@ -1,0 +1,129 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  CONDITION_OPERATORS,
+  EXPORT_FORMATS,
+  EXPORT_SOURCES,
+  type ExportFormat,
+  type ExportSource,
+  FILE_NAME_PATTERN,
+  TICKET_COLUMNS,
+  TICKET_FIELDS,
+  TICKET_QUERY_LIMITS,
+} from '@app/domain';
+import { IsArray, IsObject, IsOptional, IsString } from 'class-validator';
+
+const FIELD_KEYS = TICKET_FIELDS.map((f) => f.key);
+
+export class ConditionDto {
+  @ApiProperty({ enum: FIELD_KEYS, example: 'priority' })
+  field!: string;
+
+  @ApiProperty({ enum: CONDITION_OPERATORS, example: 'is_any_of' })
+  operator!: string;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+    description: 'Text, choice key, ISO 8601 date or date-time, or a number (ids, within_past_days)',
+    example: 'open',
+  })
+  value?: string | number;
+
+  @ApiPropertyOptional({ type: [String], example: ['high', 'urgent'] })
+  values?: string[];
+}
+
+export class ConditionGroupDto {
+  @ApiPropertyOptional({ type: [ConditionDto], maxItems: TICKET_QUERY_LIMITS.maxConditionsPerGroup })
+  and?: ConditionDto[];
+
+  @ApiPropertyOptional({ type: [ConditionDto], maxItems: TICKET_QUERY_LIMITS.maxConditionsPerGroup })
+  or?: ConditionDto[];
+}
+
+export class SortLevelDto {
+  @ApiProperty({ enum: TICKET_FIELDS.filter((f) => f.sortable).map((f) => f.key), example: 'creationTime' })
+  field!: string;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })
+  direction?: 'asc' | 'desc';
+}
+
+/**
+ * POST /export-jobs. The DTO refuses unknown properties and wrong JSON types; everything else (known format,
+ * view id, columns, conditions, sort, limits, time zone, file name) is checked by the command handler with the
+ * domain's parsers, which name every bad field at once (`filters.and[2].operator`).
+ */
+export class CreateExportJobDto {
+  @ApiPropertyOptional({ enum: EXPORT_SOURCES, default: 'tickets' })
+  @IsOptional()
+  @IsString()
+  source?: ExportSource;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'A view of GET /ticket-views; without it, all tickets, default columns, newest first',
+    example: '7d3f0a52-3c1e-4f7b-9a51-0f6d2f1c9b11',
+  })
+  @IsOptional()
+  @IsString()
+  viewId?: string;
+
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv' })
+  @IsOptional()
+  @IsString()
+  format?: ExportFormat;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: TICKET_COLUMNS.map((c) => c.key),
+    minItems: 1,
+    maxItems: TICKET_QUERY_LIMITS.maxColumns,
+    description: 'Replaces the view columns; unique known keys',
+    example: ['id', 'title', 'status', 'creationTime'],
+  })
+  @IsOptional()
+  @IsArray()
+  columns?: unknown[];
+
+  @ApiPropertyOptional({
+    type: ConditionGroupDto,
+    description: "ANDed with the view's conditions",
+    example: { and: [{ field: 'statusType', operator: 'is', value: 'open' }], or: [] },
+  })
+  @IsOptional()
+  @IsObject()
+  filters?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    type: [SortLevelDto],
+    maxItems: TICKET_QUERY_LIMITS.maxSortLevels,
+    description: 'Replaces the view sort; ties are always broken by id',
+    example: [{ field: 'priority', direction: 'desc' }],
+  })
+  @IsOptional()
+  @IsArray()
+  sort?: unknown[];
+
+  @ApiPropertyOptional({ maxLength: TICKET_QUERY_LIMITS.maxSearchLength, example: 'refund' })
+  @IsOptional()
+  @IsString()
+  search?: string;
+
+  @ApiPropertyOptional({
+    description: 'IANA time zone of dates in the file and of date-only filters',
+    default: 'UTC',
+    example: 'Europe/Paris',
+  })
+  @IsOptional()
+  @IsString()
+  timezone?: string;
+
+  @ApiPropertyOptional({
+    pattern: FILE_NAME_PATTERN.source,
+    description: 'Base of the file name: `<fileName>-<yyyyMMdd-HHmmss>.<ext>`; the view slug otherwise',
+    example: 'weekly report',
+  })
+  @IsOptional()
+  @IsString()
+  fileName?: string;
+}

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiGoneResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import {
+  type CallContext,
+  CancelExportJobCommand,
+  CreateExportJobCommand,
+  GetExportJobByIdQuery,
+  ListExportJobsQuery,
+  OpenExportDownloadQuery,
+  RetryExportJobCommand,
+} from '@app/application';
+import { type Actor, ValidationError } from '@app/domain';
+import { Caller, CurrentActor } from '../auth/caller.decorator';
+import type { ApiResponse as HttpResponse } from '../http/api-request';
+import { pageOf } from '../http/page-query.dto';
+import { ProblemDto } from '../http/problem.dto';
+import { UuidParamPipe } from '../http/uuid-param.pipe';
+import { JobIdLogInterceptor } from '../logging/job-id-log.interceptor';
+import { attachmentDisposition } from './content-disposition';
+import { CreateExportJobDto } from './create-export-job.dto';
+import { ExportJobDto, ExportJobListDto } from './export-job.dto';
+import { ListExportJobsQueryDto } from './list-export-jobs.dto';
+
+const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } };
+const MAX_IDEMPOTENCY_KEY = 255;
+/** Polling hints (Retry-After, seconds) while a job is active. */
+const POLL_AFTER_SECONDS = { queued: 2, running: 1 } as const;
+
+function idempotencyKeyOf(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (header.length < 1 || header.length > MAX_IDEMPOTENCY_KEY)
+    throw new ValidationError([
+      { field: 'Idempotency-Key', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters` },
+    ]);
+  return header;
+}
+
+/** An ETag of the representation: it changes whenever anything the caller sees changes. */
+function etagOf(body: ExportJobDto): string {
+  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === etag);
+}
+
+@ApiTags('export-jobs')
+@ApiBearerAuth()
+@ApiExtraModels(ProblemDto)
+@ApiUnauthorizedResponse({
+  description: 'Missing, invalid or expired token; unknown or disabled user',
+  content: problem,
+})
+@UseInterceptors(JobIdLogInterceptor)
+@Controller('export-jobs')
+export class ExportJobsController {
+  private readonly logger = new Logger(ExportJobsController.name);
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Request an export of a ticket view (or of all tickets)' })
+  @ApiBody({ type: CreateExportJobDto })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body within 24 h: the same job (200); same key, other body: 409',
+  })
+  @ApiAcceptedResponse({ type: ExportJobDto, description: 'Queued; Location names the job' })
+  @ApiOkResponse({ type: ExportJobDto, description: 'Replayed: the job of an earlier request with this key' })
+  @ApiResponse({ status: 400, description: 'Invalid body; errors[] names each field', content: problem })
+  @ApiForbiddenResponse({ description: 'No Import / Export Tickets permission', content: problem })
+  @ApiNotFoundResponse({ description: 'View not visible', content: problem })
+  @ApiConflictResponse({ description: 'Idempotency-Key reused with another body', content: problem })
+  @ApiResponse({ status: 413, description: 'Body over 1 MB', content: problem })
+  @ApiResponse({ status: 415, description: 'Body not application/json', content: problem })
+  @ApiTooManyRequestsResponse({ description: 'Too many active jobs; see Retry-After', content: problem })
+  async create(
+    @Caller() caller: CallContext,
+    @Body() body: CreateExportJobDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: HttpResponse,
+  ): Promise<ExportJobDto> {
+    const { id, created } = await this.commands.execute(
+      new CreateExportJobCommand(caller, { ...body }, idempotencyKeyOf(idempotencyKey)),
+    );
+    const job = ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(caller.actor, id)));
+    response.status(created ? 202 : 200);
+    response.setHeader('Location', job.links.self);
+    return job;
+  }
+
+  @Get()
+  @ApiOperation({ summary: "Newest first: the caller's jobs, or all of the tenant's for an export admin" })
+  @ApiOkResponse({ type: ExportJobListDto })
+  @ApiResponse({ status: 400, description: 'Bad status, limit or cursor', content: problem })
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query() query: ListExportJobsQueryDto,
+  ): Promise<ExportJobListDto> {
+    const found = await this.queries.execute(
+      new ListExportJobsQuery(actor, { statuses: query.status ?? [], ...pageOf(query) }),
+    );
+    return { items: found.items.map((details) => ExportJobDto.from(details)), nextCursor: found.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Poll a job: Retry-After while queued or running; ETag and If-None-Match -> 304' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ExportJobDto })
+  @ApiResponse({ status: 304, description: 'Unchanged since the ETag sent in If-None-Match' })
+  @ApiNotFoundResponse({ description: 'No such job, or not visible to the caller', content: problem })
+  async get(
+    @CurrentActor() actor: Actor,
+    @Param('id', UuidParamPipe) id: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) response: HttpResponse,
+  ): Promise<ExportJobDto | undefined> {
+    const job = ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(actor, id)));
+    const etag = etagOf(job);
+    response.setHeader('ETag', etag);
+    response.setHeader('Cache-Control', 'private, no-cache');
+    if (job.status === 'queued' || job.status === 'running')
+      response.setHeader('Retry-After', String(POLL_AFTER_SECONDS[job.status]));
+    if (matches(ifNoneMatch, etag)) {
+      response.status(304);
+      return undefined;
+    }
+    return job;
+  }
+
+  @Get(':id/download')
+  @ApiOperation({ summary: "Download a completed export's file (export admins of the tenant)" })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiProduces('text/csv', 'application/json', 'application/x-ndjson')
+  @ApiOkResponse({ description: 'The file, streamed', schema: { type: 'string', format: 'binary' } })
+  @ApiForbiddenResponse({ description: 'Visible job, but the caller may not download it', content: problem })
+  @ApiNotFoundResponse({ description: 'No such job, or not visible to the caller', content: problem })
+  @ApiConflictResponse({ description: 'Not completed yet', content: problem })
+  @ApiGoneResponse({ description: 'Expired', content: problem })
+  async download(
+    @Caller() caller: CallContext,
+    @Param('id', UuidParamPipe) id: string,
+    @Res({ passthrough: true }) response: HttpResponse,
+  ): Promise<StreamableFile> {
+    const file = await this.queries.execute(new OpenExportDownloadQuery(caller, id));
+    response.setHeader('Content-Type', file.contentType);
+    response.setHeader('Content-Length', String(file.sizeBytes));
+    response.setHeader('Content-Disposition', attachmentDisposition(file.fileName));
+    response.setHeader('ETag', `"${file.sha256}"`);
+    response.setHeader('Cache-Control', 'private, no-store');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    // Storage failing mid-stream: the status line and Content-Length are already promised, so break the
+    // connection; the client sees an incomplete download, never a short file that looks whole.
+    return new StreamableFile(file.stream).setErrorHandler((error, res) => {
+      this.logger.error(`download of export job ${id} broke off: ${error.message}`);
+      if (res.destroy) res.destroy();
+      else res.end();
+    });
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a queued or running job' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ExportJobDto, description: 'The job, now cancelled' })
+  @ApiForbiddenResponse({ description: 'Visible job, but the caller may not cancel it', content: problem })
+  @ApiNotFoundResponse({ description: 'No such job, or not visible to the caller', content: problem })
+  @ApiConflictResponse({ description: 'Already finished', content: problem })
+  async cancel(@Caller() caller: CallContext, @Param('id', UuidParamPipe) id: string): Promise<ExportJobDto> {
+    await this.commands.execute(new CancelExportJobCommand(caller, id));
+    return ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(caller.actor, id)));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Run a failed or cancelled export again, as a new job with retryOf' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiAcceptedResponse({ type: ExportJobDto, description: 'The new job; Location names it' })
+  @ApiForbiddenResponse({ description: 'Visible job, but the caller may not retry it', content: problem })
+  @ApiNotFoundResponse({ description: 'No such job, or not visible to the caller', content: problem })
+  @ApiConflictResponse({ description: 'Neither failed nor cancelled', content: problem })
+  @ApiTooManyRequestsResponse({ description: 'Too many active jobs; see Retry-After', content: problem })
+  async retry(
+    @Caller() caller: CallContext,
+    @Param('id', UuidParamPipe) id: string,
+    @Res({ passthrough: true }) response: HttpResponse,
+  ): Promise<ExportJobDto> {
+    const { id: newId } = await this.commands.execute(new RetryExportJobCommand(caller, id));
+    const job = ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(caller.actor, newId)));
+    response.setHeader('Location', job.links.self);
+    return job;
+  }
+}

@@ -1,0 +1,44 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { canCancelExportJob, canSeeExportJob, DomainError } from '@app/domain';
+import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
+import { ExportJobRepository } from '../../../ports/export-job.repository';
+import { CancelExportJobCommand } from './cancel-export-job.command';
+
+/** A cancel racing the worker's progress writes loses the optimistic check; it reloads and tries again. */
+const ATTEMPTS = 3;
+
+@CommandHandler(CancelExportJobCommand)
+export class CancelExportJobHandler implements ICommandHandler<CancelExportJobCommand> {
+  constructor(private readonly jobs: ExportJobRepository) {}
+
+  async execute({ context, jobId }: CancelExportJobCommand): Promise<{ id: string }> {
+    const { actor } = context;
+    for (let attempt = 1; ; attempt += 1) {
+      const job = await this.jobs.findById(actor.tenantId, jobId);
+      if (!job || !canSeeExportJob(actor, job)) throw new ResourceNotFoundError('EXPORT_JOB', jobId);
+      if (!canCancelExportJob(actor, job))
+        throw new AccessDeniedError('Cancelling this export needs the Import / Export Tickets permission.');
+      const from = job.status.value;
+      job.cancel();
+      try {
+        await this.jobs.save(job, {
+          audit: [
+            {
+              tenantId: actor.tenantId,
+              actorId: actor.userId,
+              action: 'export.cancelled',
+              jobId: job.id,
+              ip: context.ip,
+              userAgent: context.userAgent,
+              details: { from },
+            },
+          ],
+        });
+        return { id: job.id };
+      } catch (error) {
+        const stale = error instanceof DomainError && error.code === 'EXPORT_JOB.CONCURRENT_UPDATE';
+        if (!stale || attempt >= ATTEMPTS) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,273 @@
+import { type Actor, DEFAULT_TICKET_COLUMNS, SystemPermissions, ValidationError } from '@app/domain';
+import { Logger } from '@nestjs/common';
+import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
+import type { TicketViewRecord } from '../../../ports/ticket-view.repository';
+import {
+  FakeExportJobRepository,
+  FakeTicketViewRepository,
+  FixedClock,
+  RecordingQueue,
+  settings,
+} from '../../../testing/api-fakes';
+import { CreateExportJobCommand, type CreateExportJobInput } from './create-export-job.command';
+import { CreateExportJobHandler } from './create-export-job.handler';
+
+const NOW = new Date('2026-03-02T10:00:00.000Z');
+const HOUR_MS = 3_600_000;
+
+const agent = anActor({ email: 'agent@acme.test' });
+const viewer = anActor({ email: 'viewer@acme.test', permissions: SystemPermissions.ViewReports });
+const OPEN_VIEW: TicketViewRecord = {
+  id: '0b000000-0000-4000-8000-000000000001',
+  tenantId: agent.tenantId,
+  ownerId: null,
+  name: 'Open tickets',
+  isSystem: true,
+  columns: ['id', 'title', 'status'],
+  conditions: { and: [{ field: 'statusType', operator: 'is', value: 'open' }], or: [] },
+  sort: [{ field: 'priority', direction: 'desc' }],
+};
+const SOMEONE_ELSES_VIEW: TicketViewRecord = {
+  ...OPEN_VIEW,
+  id: '0b000000-0000-4000-8000-000000000002',
+  isSystem: false,
+  ownerId: anActor().userId,
+  name: 'Private',
+};
+const BROKEN_VIEW: TicketViewRecord = {
+  ...OPEN_VIEW,
+  id: '0b000000-0000-4000-8000-000000000003',
+  columns: ['id', 'removedField'],
+};
+
+function setup(maxActive = 3) {
+  const jobs = new FakeExportJobRepository();
+  const views = new FakeTicketViewRepository([OPEN_VIEW, SOMEONE_ELSES_VIEW, BROKEN_VIEW]);
+  const queue = new RecordingQueue();
+  const clock = new FixedClock(NOW);
+  const handler = new CreateExportJobHandler(jobs, views, queue, clock, settings(maxActive));
+  const run = (input: CreateExportJobInput, key: string | null = null, actor: Actor = agent) =>
+    handler.execute(new CreateExportJobCommand({ actor, ip: '10.0.0.7', userAgent: 'jest' }, input, key));
+  return { jobs, queue, clock, run };
+}
+
+describe('CreateExportJobHandler', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  it('refuses an actor without Import / Export Tickets, and writes nothing', async () => {
+    const { jobs, queue, run } = setup();
+    await expect(run({}, null, viewer)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+    expect(jobs.writes).toEqual([]);
+    expect(queue.enqueued).toEqual([]);
+  });
+
+  it('without a view: all tickets, default columns, newest first, csv in UTC; saved with its audit row, then enqueued', async () => {
+    const { jobs, queue, run } = setup();
+    const result = await run({});
+    expect(result.created).toBe(true);
+    expect(jobs.stored(result.id)).toMatchObject({
+      tenantId: agent.tenantId,
+      requestedById: agent.userId,
+      requestedByEmail: 'agent@acme.test',
+      status: 'queued',
+      source: 'tickets',
+      format: 'csv',
+      requestedAt: NOW,
+      query: {
+        columns: DEFAULT_TICKET_COLUMNS,
+        conditions: [],
+        sort: [{ field: 'creationTime', direction: 'desc' }],
+        search: null,
+        viewId: null,
+        viewName: null,
+        timezone: 'UTC',
+        fileName: null,
+      },
+    });
+    expect(jobs.audit).toEqual([
+      {
+        tenantId: agent.tenantId,
+        actorId: agent.userId,
+        action: 'export.requested',
+        jobId: result.id,
+        ip: '10.0.0.7',
+        userAgent: 'jest',
+        details: { source: 'tickets', format: 'csv', viewId: null },
+      },
+    ]);
+    expect(queue.enqueued).toEqual([{ tenantId: agent.tenantId, jobId: result.id }]);
+  });
+
+  it("refines a view: columns and sort replace the view's, filters are ANDed as a second group", async () => {
+    const { jobs, run } = setup();
+    const { id } = await run({
+      viewId: OPEN_VIEW.id,
+      format: 'ndjson',
+      columns: ['title', 'tags'],
+      filters: { and: [{ field: 'tags', operator: 'is', value: 'vip' }] },
+      sort: [{ field: 'creationTime', direction: 'asc' }],
+      search: '  refund ',
+      timezone: 'Europe/Paris',
+      fileName: 'weekly report',
+    });
+    expect(jobs.stored(id)).toMatchObject({
+      format: 'ndjson',
+      query: {
+        columns: ['title', 'tags'],
+        conditions: [
+          { and: [{ field: 'statusType', operator: 'is', value: 'open' }], or: [] },
+          { and: [{ field: 'tags', operator: 'is', value: 'vip' }], or: [] },
+        ],
+        sort: [{ field: 'creationTime', direction: 'asc' }],
+        search: 'refund',
+        viewId: OPEN_VIEW.id,
+        viewName: 'Open tickets',
+        timezone: 'Europe/Paris',
+        fileName: 'weekly report',
+      },
+    });
+  });
+
+  it.each([
+    ['another user’s personal view', SOMEONE_ELSES_VIEW.id],
+    ['a view that does not exist', '0b000000-0000-4000-8000-0000000000ff'],
+  ])('answers TICKET_VIEW.NOT_FOUND for %s', async (_case, viewId) => {
+    const { jobs, run } = setup();
+    await expect(run({ viewId })).rejects.toMatchObject({ code: 'TICKET_VIEW.NOT_FOUND' });
+    expect(jobs.writes).toEqual([]);
+  });
+
+  it('blames a stored view that no longer validates on the view (TICKET_VIEW.INVALID)', async () => {
+    const { run } = setup();
+    await expect(run({ viewId: BROKEN_VIEW.id })).rejects.toMatchObject({ code: 'TICKET_VIEW.INVALID' });
+  });
+
+  it('names every bad field at once', async () => {
+    const { jobs, run } = setup();
+    const error = await run({
+      source: 'users',
+      viewId: 'not-a-uuid',
+      format: 'xlsx',
+      columns: ['id', 'nope', 'id'],
+      filters: { and: [{ field: 'title', operator: 'between', value: 'a' }], xor: [] },
+      sort: [{ field: 'tags' }],
+      search: 'x'.repeat(201),
+      timezone: 'Mars/Olympus',
+      fileName: '../etc/passwd',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors.map((e) => e.field).sort()).toEqual(
+      [
+        'source',
+        'viewId',
+        'format',
+        'columns[1]',
+        'columns[2]',
+        'filters.and[0].operator',
+        'filters.xor',
+        'sort[0].field',
+        'search',
+        'timezone',
+        'fileName',
+      ].sort(),
+    );
+    expect(jobs.writes).toEqual([]);
+  });
+
+  describe('Idempotency-Key', () => {
+    it('gives the same job for the same key and body (in any key order), without saving or enqueueing again', async () => {
+      const { jobs, queue, run } = setup();
+      const first = await run({ format: 'json', columns: ['id', 'title'] }, 'key-1');
+      const again = await run({ columns: ['id', 'title'], format: 'json' }, 'key-1');
+      expect(again).toEqual({ id: first.id, created: false });
+      expect(jobs.writes).toHaveLength(1);
+      expect(queue.enqueued).toHaveLength(1);
+    });
+
+    it('refuses the same key with another body', async () => {
+      const { run } = setup();
+      await run({ format: 'json' }, 'key-1');
+      await expect(run({ format: 'csv' }, 'key-1')).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY.REUSED' });
+    });
+
+    it('is per user: another user may use the same key', async () => {
+      const { run } = setup();
+      const mine = await run({}, 'key-1');
+      const theirs = await run({}, 'key-1', anActor());
+      expect(theirs.created).toBe(true);
+      expect(theirs.id).not.toBe(mine.id);
+    });
+
+    it('binds for 24 hours only', async () => {
+      const { clock, run } = setup();
+      const first = await run({}, 'key-1');
+      clock.current = new Date(NOW.getTime() + 24 * HOUR_MS + 1);
+      const later = await run({ format: 'json' }, 'key-1');
+      expect(later.created).toBe(true);
+      expect(later.id).not.toBe(first.id);
+    });
+
+    it('replays the job another request stored with the key meanwhile (a race lost inside add)', async () => {
+      const { jobs, run } = setup();
+      const racing = jobs.add.bind(jobs);
+      jobs.add = async (job, options) => {
+        jobs.add = racing;
+        const twin = anExportJob({
+          requestedBy: agent,
+          idempotencyKey: 'key-1',
+          requestHash: job.toSnapshot().requestHash,
+          requestedAt: NOW,
+        });
+        jobs.seed(twin);
+        return racing(job, options);
+      };
+      const result = await run({}, 'key-1');
+      expect(result.created).toBe(false);
+      expect(jobs.writes).toEqual([]);
+    });
+  });
+
+  it('refuses a request over the active-job limit with a Retry-After hint, and writes nothing', async () => {
+    const { jobs, queue, run } = setup(2);
+    await run({});
+    await run({});
+    const error = await run({}).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'EXPORT_JOB.TOO_MANY_ACTIVE',
+      details: { limit: 2, retryAfterSeconds: 30 },
+    });
+    expect(jobs.writes).toHaveLength(2);
+    expect(queue.enqueued).toHaveLength(2);
+  });
+
+  it('finished jobs do not count against the limit', async () => {
+    const { jobs, run } = setup(1);
+    jobs.seed(
+      anExportJob({ requestedBy: agent, status: 'completed' }),
+      anExportJob({ requestedBy: agent, status: 'failed' }),
+    );
+    await expect(run({})).resolves.toMatchObject({ created: true });
+  });
+
+  it('still accepts the job when the queue is down: it stays queued for the reconciler', async () => {
+    const { jobs, queue, run } = setup();
+    queue.failing = true;
+    const { id, created } = await run({});
+    expect(created).toBe(true);
+    expect(jobs.stored(id)?.status).toBe('queued');
+  });
+
+  it('decides on the permission as it is now: a revoked flag refuses at once', async () => {
+    const revoked: Actor = {
+      ...agent,
+      permissions: agent.permissions & ~SystemPermissions.ImportExportTickets,
+    };
+    const { jobs, run } = setup();
+    await expect(run({ viewId: OPEN_VIEW.id }, 'k', revoked)).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+    });
+    expect(jobs.writes).toEqual([]);
+  });
+});

@@ -1,0 +1,98 @@
+import { Logger } from '@nestjs/common';
+import { type Actor, type ExportJobStatusValue, SystemPermissions } from '@app/domain';
+import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
+import { FakeExportJobRepository, FixedClock, RecordingQueue, settings } from '../../../testing/api-fakes';
+import { RetryExportJobCommand } from './retry-export-job.command';
+import { RetryExportJobHandler } from './retry-export-job.handler';
+
+const P = SystemPermissions;
+const NOW = new Date('2026-03-05T08:00:00Z');
+const admin = anActor({ isAdmin: true, permissions: P.ImportExportTickets, email: 'admin@acme.test' });
+const agent = anActor({ permissions: P.ImportExportTickets });
+
+function setup(maxActive = 3) {
+  const jobs = new FakeExportJobRepository();
+  const queue = new RecordingQueue();
+  const handler = new RetryExportJobHandler(jobs, queue, new FixedClock(NOW), settings(maxActive));
+  const retry = (actor: Actor, id: string) =>
+    handler.execute(new RetryExportJobCommand({ actor, ip: null, userAgent: null }, id));
+  return { jobs, queue, retry };
+}
+
+describe('RetryExportJobHandler', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  it.each<ExportJobStatusValue>(['failed', 'cancelled'])(
+    'runs a %s export again as a new queued job pointing back at it, audited and enqueued',
+    async (status) => {
+      const { jobs, queue, retry } = setup();
+      const original = anExportJob({ requestedBy: agent, status });
+      jobs.seed(original);
+      const { id } = await retry(agent, original.id);
+      expect(id).not.toBe(original.id);
+      expect(jobs.stored(id)).toMatchObject({
+        status: 'queued',
+        retryOf: original.id,
+        requestedAt: NOW,
+        query: original.toSnapshot().query,
+        format: original.toSnapshot().format,
+        attempts: 0,
+      });
+      expect(jobs.stored(original.id)?.status).toBe(status);
+      expect(jobs.audit).toEqual([
+        expect.objectContaining({ action: 'export.retried', jobId: id, details: { retryOf: original.id } }),
+      ]);
+      expect(queue.enqueued).toEqual([{ tenantId: agent.tenantId, jobId: id }]);
+    },
+  );
+
+  it("makes an admin's retry of another user's job the admin's job", async () => {
+    const { jobs, retry } = setup();
+    const original = anExportJob({ requestedBy: agent, status: 'failed' });
+    jobs.seed(original);
+    const { id } = await retry(admin, original.id);
+    expect(jobs.stored(id)).toMatchObject({
+      requestedById: admin.userId,
+      requestedByEmail: 'admin@acme.test',
+    });
+  });
+
+  it.each<ExportJobStatusValue>(['queued', 'running', 'completed', 'expired'])(
+    'refuses a %s job with EXPORT_JOB.NOT_RETRYABLE',
+    async (status) => {
+      const { jobs, retry } = setup();
+      const original = anExportJob({ requestedBy: agent, status });
+      jobs.seed(original);
+      await expect(retry(agent, original.id)).rejects.toMatchObject({ code: 'EXPORT_JOB.NOT_RETRYABLE' });
+      expect(jobs.writes).toEqual([]);
+    },
+  );
+
+  it('counts the new job against the active limit', async () => {
+    const { jobs, retry } = setup(1);
+    jobs.seed(anExportJob({ requestedBy: agent, status: 'running' }));
+    const original = anExportJob({ requestedBy: agent, status: 'failed' });
+    jobs.seed(original);
+    await expect(retry(agent, original.id)).rejects.toMatchObject({ code: 'EXPORT_JOB.TOO_MANY_ACTIVE' });
+  });
+
+  it('is ACCESS_DENIED for its requester without the permission, NOT_FOUND for other users', async () => {
+    const { jobs, retry } = setup();
+    const revoked = anActor({ permissions: P.ViewReports });
+    const original = anExportJob({ requestedBy: revoked, status: 'failed' });
+    jobs.seed(original);
+    await expect(retry(revoked, original.id)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+    await expect(retry(agent, original.id)).rejects.toMatchObject({ code: 'EXPORT_JOB.NOT_FOUND' });
+  });
+
+  it('still answers with the new job when the queue is down', async () => {
+    const { jobs, queue, retry } = setup();
+    queue.failing = true;
+    const original = anExportJob({ requestedBy: agent, status: 'cancelled' });
+    jobs.seed(original);
+    const { id } = await retry(agent, original.id);
+    expect(jobs.stored(id)?.status).toBe('queued');
+  });
+});

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { canRetryExportJob, canSeeExportJob } from '@app/domain';
+import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
+import { Clock } from '../../../ports/clock';
+import { ExportJobRepository } from '../../../ports/export-job.repository';
+import { ExportQueue } from '../../../ports/export-queue';
+import { ExportRequestSettings } from '../../../ports/export-request-settings';
+import { TooManyActiveExportJobsError } from '../create-export-job/create-export-job.errors';
+import { RetryExportJobCommand } from './retry-export-job.command';
+
+@CommandHandler(RetryExportJobCommand)
+export class RetryExportJobHandler implements ICommandHandler<RetryExportJobCommand> {
+  private readonly logger = new Logger(RetryExportJobHandler.name);
+
+  constructor(
+    private readonly jobs: ExportJobRepository,
+    private readonly queue: ExportQueue,
+    private readonly clock: Clock,
+    private readonly settings: ExportRequestSettings,
+  ) {}
+
+  async execute({ context, jobId }: RetryExportJobCommand): Promise<{ id: string }> {
+    const { actor } = context;
+    const original = await this.jobs.findById(actor.tenantId, jobId);
+    if (!original || !canSeeExportJob(actor, original)) throw new ResourceNotFoundError('EXPORT_JOB', jobId);
+    if (!canRetryExportJob(actor, original))
+      throw new AccessDeniedError('Retrying this export needs the Import / Export Tickets permission.');
+    const now = this.clock.now();
+    const job = original.retry({
+      id: randomUUID(),
+      now,
+      requestedBy: { id: actor.userId, email: actor.email },
+    });
+    const added = await this.jobs.add(job, {
+      audit: [
+        {
+          tenantId: actor.tenantId,
+          actorId: actor.userId,
+          action: 'export.retried',
+          jobId: job.id,
+          ip: context.ip,
+          userAgent: context.userAgent,
+          details: { retryOf: original.id },
+        },
+      ],
+      maxActivePerRequester: this.settings.maxActivePerRequester,
+      idempotentSince: now,
+    });
+    if (added.outcome !== 'added')
+      throw new TooManyActiveExportJobsError(
+        this.settings.maxActivePerRequester,
+        this.settings.retryAfterSeconds,
+      );
+    try {
+      await this.queue.enqueue({ tenantId: job.tenantId, jobId: job.id });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn(
+        `export job ${job.id} is saved but not enqueued (${reason}); the reconciler will enqueue it`,
+      );
+    }
+    return { id: job.id };
+  }
+}

@@ -1,0 +1,7 @@
+/** The API's knobs for export requests, from configuration. */
+export abstract class ExportRequestSettings {
+  /** EXPORT_MAX_ACTIVE_PER_USER: queued or running jobs one user may have at a time. */
+  abstract readonly maxActivePerRequester: number;
+  /** How long a client is told to wait before asking again once it hit the limit (Retry-After). */
+  abstract readonly retryAfterSeconds: number;
+}

@@ -1,0 +1,216 @@
+import { Readable } from 'node:stream';
+import { DomainError, ExportJob, type ExportJobProps } from '@app/domain';
+import type { AuditEntry } from '../ports/audit-log';
+import { AuditLog } from '../ports/audit-log';
+import { Clock } from '../ports/clock';
+import {
+  type ExportJobListFilter,
+  type ExportJobListPage,
+  ExportJobReadModel,
+} from '../ports/export-job.read-model';
+import {
+  type AddOptions,
+  type AddOutcome,
+  ExportJobRepository,
+  type SaveOptions,
+  type StoredFileRecord,
+} from '../ports/export-job.repository';
+import { type ExportJobRef, ExportQueue } from '../ports/export-queue';
+import { ExportRequestSettings } from '../ports/export-request-settings';
+import { FileStorage, type ObjectUpload, type StorageProvider } from '../ports/file-storage';
+import {
+  type TicketViewPage,
+  type TicketViewRecord,
+  TicketViewRepository,
+} from '../ports/ticket-view.repository';
+
+/**
+ * Strict in-memory fakes of the ports the API's handlers use. They keep the rules the real adapters keep (tenant
+ * scoping, optimistic versions, the active-job limit, idempotency keys) and record what was written; a method a
+ * handler has no business calling throws.
+ */
+
+const unexpected = (what: string): never => {
+  throw new Error(`unexpected call: ${what}`);
+};
+
+export class FixedClock extends Clock {
+  constructor(public current: Date) {
+    super();
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+}
+
+export class FakeExportJobRepository extends ExportJobRepository {
+  private readonly rows = new Map<string, { props: ExportJobProps; version: number }>();
+  private readonly versions = new WeakMap<ExportJob, number>();
+  readonly audit: AuditEntry[] = [];
+  readonly files: StoredFileRecord[] = [];
+  /** Jobs saved or added, in order (snapshots). */
+  readonly writes: ExportJobProps[] = [];
+  /** Makes the next save fail as if another process had changed the job since it was loaded. */
+  staleSaves = 0;
+
+  /** Stores a job as if it had been saved long ago. */
+  seed(...jobs: ExportJob[]): void {
+    for (const job of jobs) this.rows.set(job.id, { props: job.toSnapshot(), version: 1 });
+  }
+
+  stored(id: string): ExportJobProps | undefined {
+    return this.rows.get(id)?.props;
+  }
+
+  findById(tenantId: string, id: string): Promise<ExportJob | null> {
+    const row = this.rows.get(id);
+    if (!row || row.props.tenantId !== tenantId) return Promise.resolve(null);
+    return Promise.resolve(this.handOut(row.props, row.version));
+  }
+
+  save(job: ExportJob, options: SaveOptions = {}): Promise<void> {
+    const loaded = this.versions.get(job);
+    const row = this.rows.get(job.id);
+    if (this.staleSaves > 0 || (row && loaded !== row.version) || (!row && loaded !== undefined)) {
+      this.staleSaves = Math.max(0, this.staleSaves - 1);
+      if (row) row.version += 1;
+      return Promise.reject(new DomainError('EXPORT_JOB.CONCURRENT_UPDATE', `Export job ${job.id} changed.`));
+    }
+    const version = (row?.version ?? 0) + 1;
+    this.rows.set(job.id, { props: job.toSnapshot(), version });
+    this.versions.set(job, version);
+    this.writes.push(job.toSnapshot());
+    this.audit.push(...(options.audit ?? []));
+    if (options.newFile) this.files.push(options.newFile);
+    return Promise.resolve();
+  }
+
+  findByIdempotencyKey(
+    tenantId: string,
+    requestedById: string,
+    key: string,
+    since: Date,
+  ): Promise<ExportJob | null> {
+    const row = [...this.rows.values()].find(
+      ({ props }) =>
+        props.tenantId === tenantId &&
+        props.requestedById === requestedById &&
+        props.idempotencyKey === key &&
+        props.requestedAt.getTime() >= since.getTime(),
+    );
+    return Promise.resolve(row ? this.handOut(row.props, row.version) : null);
+  }
+
+  add(job: ExportJob, options: AddOptions): Promise<AddOutcome> {
+    const props = job.toSnapshot();
+    const mine = [...this.rows.values()].filter(
+      (r) => r.props.tenantId === props.tenantId && r.props.requestedById === props.requestedById,
+    );
+    const holder = mine.find(
+      (r) => props.idempotencyKey !== null && r.props.idempotencyKey === props.idempotencyKey,
+    );
+    if (holder && holder.props.requestedAt.getTime() >= options.idempotentSince.getTime())
+      return Promise.resolve({ outcome: 'duplicate', existing: this.handOut(holder.props, holder.version) });
+    if (holder) {
+      holder.props = { ...holder.props, idempotencyKey: null };
+      holder.version += 1;
+    }
+    const active = mine.filter((r) => r.props.status === 'queued' || r.props.status === 'running').length;
+    if (active >= options.maxActivePerRequester)
+      return Promise.resolve({ outcome: 'too-many-active', active });
+    this.rows.set(job.id, { props, version: 1 });
+    this.versions.set(job, 1);
+    this.writes.push(props);
+    this.audit.push(...(options.audit ?? []));
+    return Promise.resolve({ outcome: 'added' });
+  }
+
+  private handOut(props: ExportJobProps, version: number): ExportJob {
+    const job = ExportJob.restore(props);
+    this.versions.set(job, version);
+    return job;
+  }
+}
+
+export class FakeTicketViewRepository extends TicketViewRepository {
+  constructor(private readonly views: TicketViewRecord[] = []) {
+    super();
+  }
+
+  findUsable(tenantId: string, userId: string, viewId: string): Promise<TicketViewRecord | null> {
+    const view = this.views.find(
+      (v) => v.id === viewId && v.tenantId === tenantId && (v.isSystem || v.ownerId === userId),
+    );
+    return Promise.resolve(view ?? null);
+  }
+
+  listUsable(): Promise<TicketViewPage> {
+    return unexpected('TicketViewRepository.listUsable');
+  }
+}
+
+export class RecordingQueue extends ExportQueue {
+  readonly enqueued: ExportJobRef[] = [];
+  failing = false;
+
+  enqueue(ref: ExportJobRef): Promise<void> {
+    if (this.failing) return Promise.reject(new Error('connection refused'));
+    this.enqueued.push(ref);
+    return Promise.resolve();
+  }
+
+  contains(): Promise<boolean> {
+    return unexpected('ExportQueue.contains');
+  }
+}
+
+export class RecordingAuditLog extends AuditLog {
+  readonly entries: AuditEntry[] = [];
+  record(entry: AuditEntry): Promise<void> {
+    this.entries.push(entry);
+    return Promise.resolve();
+  }
+}
+
+export class FakeReadModel extends ExportJobReadModel {
+  constructor(readonly files: StoredFileRecord[] = []) {
+    super();
+  }
+  list(_tenantId: string, _filter: ExportJobListFilter): Promise<ExportJobListPage> {
+    return unexpected('ExportJobReadModel.list');
+  }
+  findFile(tenantId: string, fileId: string): Promise<StoredFileRecord | null> {
+    return Promise.resolve(this.files.find((f) => f.id === fileId && f.tenantId === tenantId) ?? null);
+  }
+}
+
+/** Reads only: the objects it holds, by key. */
+export class InMemoryStorage extends FileStorage {
+  readonly provider: StorageProvider = 'local';
+  constructor(readonly objects = new Map<string, Buffer>()) {
+    super();
+  }
+  openRead(key: string): Promise<{ stream: Readable; sizeBytes: number }> {
+    const bytes = this.objects.get(key);
+    if (!bytes)
+      return Promise.reject(new DomainError('STORAGE.NOT_FOUND', 'The file does not exist.', { key }));
+    return Promise.resolve({ stream: Readable.from([bytes]), sizeBytes: bytes.length });
+  }
+  beginUpload(): Promise<ObjectUpload> {
+    return unexpected('FileStorage.beginUpload');
+  }
+  delete(): Promise<void> {
+    return unexpected('FileStorage.delete');
+  }
+  abortUpload(): Promise<void> {
+    return unexpected('FileStorage.abortUpload');
+  }
+  check(): Promise<void> {
+    return unexpected('FileStorage.check');
+  }
+}
+
+export const settings = (maxActivePerRequester = 3): ExportRequestSettings => ({
+  maxActivePerRequester,
+  retryAfterSeconds: 30,
+});
