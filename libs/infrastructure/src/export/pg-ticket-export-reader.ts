@@ -41,6 +41,7 @@ class PgTicketSnapshot implements TicketExportSnapshot {
   private readonly builder: TicketQueryBuilder;
   private closed = false;
   private copying = false;
+  private copyEnded = false;
 
   constructor(
     private readonly client: PoolClient,
@@ -69,8 +70,15 @@ class PgTicketSnapshot implements TicketExportSnapshot {
     const parser = new CopyTextRows();
     this.client.query(query.setup.text, query.setup.values).then(
       () => {
+        if (this.closed) {
+          parser.destroy(); // closed while the setup ran: the connection is gone
+          return;
+        }
         const copy = this.client.query(copyTo(`COPY (${query.text}) TO STDOUT`));
         copy.on('error', (error) => parser.destroy(error));
+        copy.on('end', () => {
+          this.copyEnded = true;
+        });
         parser.on('close', () => {
           if (!copy.readableEnded) copy.destroy();
         });
@@ -85,6 +93,12 @@ class PgTicketSnapshot implements TicketExportSnapshot {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A COPY stopped before its end (cancel, failure, shutdown) leaves the server streaming into a socket nobody
+    // reads any more: a COMMIT queued behind it would wait forever. Closing the connection ends it server-side.
+    if (this.copying && !this.copyEnded) {
+      this.client.release(true);
+      return;
+    }
     try {
       await this.client.query('COMMIT');
       this.client.release();

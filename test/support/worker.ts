@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readConfig } from '@app/infrastructure/config/app-config';
+
+/** The worker exactly as production runs it: `npm test` builds it before jest starts. */
+const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'worker', 'src', 'main.js');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+export interface RunningWorker {
+  readonly pid: number;
+  /** SIGTERM, then waits for the process to exit (SIGKILL if it has not within 30 s). */
+  stop(): Promise<void>;
+  /** SIGKILL, then waits for the process to exit: a crash, nothing is released or cleaned up. */
+  kill(): Promise<void>;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+/** Every worker still running, killed when the test process exits whatever happened to the spec's afterAll. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Spawns `node dist/apps/worker/src/main.js` with NODE_ENV=test, the test database, REDIS_URL and the given
+ * environment (REDIS_URL with the spec's own Redis database, STORAGE_*, EXPORT_*), and resolves once it logged
+ * `worker started`. The environment is not inherited from the test process beyond PATH and HOME: a worker sees
+ * exactly the configuration its spec chose. Stop or kill every worker in afterAll.
+ */
+export async function startWorker(options: { env?: Record<string, string> } = {}): Promise<RunningWorker> {
+  if (!existsSync(WORKER_MAIN))
+    throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);
+  const config = readConfig();
+  const child = spawn(process.execPath, [WORKER_MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NO_COLOR: '1',
+      NODE_ENV: 'test',
+      DATABASE_URL: config.databaseUrl,
+      REDIS_URL: config.redisUrl,
+      LOG_LEVEL: config.logLevel,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    });
+  });
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the worker did not start within ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
+    const collect = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (output.includes('worker started')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`the worker exited (code ${child.exitCode}) before it started:\n${output}`));
+    });
+  });
+
+  const signal = async (name: NodeJS.Signals, timeoutMs: number): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(name);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    try {
+      await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  try {
+    await started;
+  } catch (error) {
+    await signal('SIGKILL', 0);
+    throw error;
+  }
+  if (child.pid === undefined) throw new Error('the worker has no pid');
+  return {
+    pid: child.pid,
+    stop: () => signal('SIGTERM', STOP_TIMEOUT_MS),
+    kill: () => signal('SIGKILL', STOP_TIMEOUT_MS),
+    output: () => output,
+  };
+}
+
+/** `redis://host:port/<db>` of the test Redis: each spec file takes a database of its own (5..15). */
+export function redisUrlWithDb(db: number): string {
+  const url = new URL(readConfig().redisUrl);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
