@@ -3,8 +3,8 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const frameworks = [
-  '@nestjs/*',
+/** Persistence, queues, storage, formats and HTTP: what neither the domain nor the application layer may import. */
+const adapters = [
   'typeorm',
   'typeorm/*',
   'pg',
@@ -15,6 +15,8 @@ const frameworks = [
   'fast-csv',
   'express',
 ];
+/** The domain also stays free of Nest; application handlers use @nestjs/cqrs. */
+const frameworks = ['@nestjs/*', ...adapters];
 
 /** The layer rule: domain <- application <- infrastructure <- apps. */
 const layer = (forbidden, message) => ({
@@ -64,20 +66,7 @@ export default tseslint.config(
   {
     files: ['libs/application/**/*.ts'],
     rules: layer(
-      [
-        'typeorm',
-        'typeorm/*',
-        'pg',
-        'pg-*',
-        'bullmq',
-        'ioredis',
-        '@aws-sdk/*',
-        'fast-csv',
-        'express',
-        '@app/infrastructure',
-        '@app/infrastructure/*',
-        '**/apps/**',
-      ],
+      [...adapters, '@app/infrastructure', '@app/infrastructure/*', '**/apps/**'],
       'The application layer depends on ports, never on infrastructure.',
     ),
   },

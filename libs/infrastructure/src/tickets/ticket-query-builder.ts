@@ -7,9 +7,9 @@ import {
   type TicketConditionGroup,
   type TicketFieldKey,
   type TicketQuery,
-  ValidationError,
   isIsoDate,
 } from '@app/domain';
+import { decodeCursor, encodeCursor } from '../persistence/repositories/keyset-cursor';
 import { columnSql, type SqlType, TICKET_FROM, TICKET_SQL_FIELDS } from './ticket-sql-fields';
 
 export interface TicketQueryContext {
@@ -197,8 +197,9 @@ export class TicketQueryBuilder {
   /** The cursor that continues after `row` (a row returned by `select`). */
   cursorAfter(row: Readonly<Record<string, unknown>>): string {
     const keys = this.sortKeys.map((_, i) => row[`_k${i}`]);
-    if (keys.some((k) => typeof k !== 'string')) throw new Error('row was not produced by this builder');
-    return Buffer.from(JSON.stringify({ s: this.signature(), k: keys }), 'utf8').toString('base64url');
+    if (!keys.every((k): k is string => typeof k === 'string'))
+      throw new Error('row was not produced by this builder');
+    return encodeCursor(this.signature(), keys);
   }
 
   private static sortKeysOf(query: TicketQuery): SortKey[] {
@@ -444,21 +445,10 @@ export class TicketQueryBuilder {
   }
 
   private decodeCursor(cursor: string): string[] {
-    const invalid = (): ValidationError =>
-      new ValidationError([{ field: 'cursor', message: 'is not a cursor of this list' }]);
-    let decoded: unknown;
-    try {
-      decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    } catch {
-      throw invalid();
-    }
-    if (typeof decoded !== 'object' || decoded === null) throw invalid();
-    const { s, k } = decoded as { s?: unknown; k?: unknown };
-    if (s !== this.signature() || !Array.isArray(k) || k.length !== this.sortKeys.length) throw invalid();
-    return k.map((value: unknown, i) => {
-      const valid = CURSOR_VALUE[this.sortKeys[i].type];
-      if (typeof value !== 'string' || (valid && !valid(value))) throw invalid();
-      return value;
-    });
+    return decodeCursor(
+      this.signature(),
+      cursor,
+      this.sortKeys.map((k) => CURSOR_VALUE[k.type] ?? (() => true)),
+    );
   }
 }
