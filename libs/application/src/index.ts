@@ -38,3 +38,7 @@ export * from './export-jobs/queries/open-export-download/open-export-download.q
 export * from './export-jobs/queries/open-export-download/open-export-download.errors';
 export * from './export-jobs/queries/open-export-download/open-export-download.handler';
 export * from './ports/export-job.statistics';
+export * from './ports/export-cleanup.store';
+export * from './export-jobs/commands/cleanup-exports/cleanup-exports.command';
+export * from './export-jobs/commands/cleanup-exports/cleanup-exports.handler';
+export * from './export-jobs/commands/cleanup-exports/retention-sweep';
