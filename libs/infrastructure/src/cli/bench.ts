@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -19,10 +19,11 @@ import { seedDatabase } from '../seed/seed';
 import { createFileStorage } from '../storage/create-file-storage';
 import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
 import { parseArgs, runCli, UsageError } from './cli';
+import { ExportServiceClient } from './http-client';
 import { nastyStrings } from './nasty-strings';
+import { AppProcess, freePort } from './processes';
 
 const USAGE = 'usage: npm run bench -- [--tickets N] [--drivers local,s3]';
-const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 const VIEW = 'All tickets';
 
 interface Measurement {
@@ -175,29 +176,11 @@ async function measureService(
   port: number,
 ): Promise<{ rows: number; seconds: number }> {
   const token = signAccessToken({ sub: view.userId, tid: view.tenantId }, String(env.AUTH_JWT_SECRET), 3600);
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const client = new ExportServiceClient(`http://127.0.0.1:${port}`, token);
   const started = process.hrtime.bigint();
-  const created = await fetch(`http://127.0.0.1:${port}/export-jobs`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ viewId: view.viewId, format: 'csv' }),
-  });
-  if (created.status !== 202)
-    throw new Error(`POST /export-jobs answered ${created.status}: ${await created.text()}`);
-  const { id } = (await created.json()) as { id: string };
-  for (;;) {
-    const response = await fetch(`http://127.0.0.1:${port}/export-jobs/${id}`, { headers });
-    const job = (await response.json()) as {
-      status: string;
-      file: { rowCount: number } | null;
-      error: { message: string } | null;
-    };
-    if (job.status === 'completed' && job.file)
-      return { rows: job.file.rowCount, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
-    if (job.status !== 'queued' && job.status !== 'running')
-      throw new Error(`export ${id} ended ${job.status}: ${job.error?.message ?? ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const { id } = await client.createExportJob({ viewId: view.viewId, format: 'csv' });
+  const job = await client.waitForExportJob(id, { interval: 50 });
+  return { rows: job.file.rowCount, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
 function benchEnv(
@@ -238,35 +221,13 @@ async function startProcess(
   children: ChildProcess[],
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = app === 'api' ? await freePort() : 0;
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+  const started = AppProcess.start(app, {
     env: { ...env, ...(app === 'api' ? { PORT: String(port) } : {}), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${app} did not start: ${output.slice(-2000)}`)), 30_000);
-    const onData = (data: Buffer): void => {
-      output += data.toString();
-      if (ready?.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}: ${output.slice(-2000)}`)));
-    if (ready === null) {
-      const poll = (): void => {
-        fetch(`http://127.0.0.1:${port}/health/live`).then(
-          (r) => (r.ok ? (clearTimeout(timer), resolve()) : setTimeout(poll, 200)),
-          () => setTimeout(poll, 200),
-        );
-      };
-      poll();
-    }
-  });
-  return { child, port };
+  children.push(started.child);
+  if (ready) await started.waitForOutput(ready, 30_000);
+  else await started.waitForHttp(`http://127.0.0.1:${port}/health/live`, 30_000);
+  return { child: started.child, port };
 }
 
 /** The bench's queue lives in its own Redis database; leftovers of an interrupted run would confuse it. */
@@ -277,16 +238,6 @@ async function flushQueue(redisUrl: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The process's peak resident set size (VmHWM), in MB. */
