@@ -1,4 +1,4 @@
-# Both apps from one image; the compose file picks the entry point.
+# Both apps from one image; the compose file picks the entry point (api, worker, or a CLI such as migrate.js).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,6 +6,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+# Compile both apps, then keep only the runtime dependencies for the final stage.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -14,6 +15,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Read at run time from the source tree by the seed CLI (the build copies no data files).
 COPY --from=build /app/libs/infrastructure/src/seed/nasty-strings.json ./libs/infrastructure/src/seed/nasty-strings.json
+# STORAGE_DRIVER=local writes under ./var (STORAGE_LOCAL_DIR ./var/storage): a directory the node user owns.
+RUN mkdir -p /app/var && chown node:node /app/var
 USER node
 CMD ["node", "dist/apps/api/src/main.js"]

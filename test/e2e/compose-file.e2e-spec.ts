@@ -1,0 +1,452 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
+import { loadConfig } from '@app/infrastructure/config/app-config';
+
+/**
+ * docker-compose.yml and the Dockerfile, checked without a Docker engine: the file parses as Compose would read
+ * it, the services fit together (dependencies, health, one-shots, scaling), the apps' environment is exactly
+ * configuration app-config reads and accepts, and the image runs what `npm run build` produces.
+ */
+const ROOT = join(__dirname, '..', '..');
+const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
+
+/** Compose specification: top-level keys, service keys and healthcheck keys (compose-spec/schema/compose-spec.json). */
+const TOP_LEVEL_KEYS = [
+  'version',
+  'name',
+  'include',
+  'services',
+  'models',
+  'networks',
+  'volumes',
+  'secrets',
+  'configs',
+];
+const SERVICE_KEYS = [
+  'annotations', 'attach', 'blkio_config', 'build', 'cap_add', 'cap_drop', 'cgroup', 'cgroup_parent', 'command',
+  'configs', 'container_name', 'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period',
+  'cpu_rt_runtime', 'cpu_shares', 'cpus', 'cpuset', 'credential_spec', 'depends_on', 'deploy', 'develop',
+  'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'entrypoint', 'env_file',
+  'environment', 'expose', 'extends', 'external_links', 'extra_hosts', 'gpus', 'group_add', 'healthcheck',
+  'hostname', 'image', 'init', 'ipc', 'isolation', 'label_file', 'labels', 'links', 'logging', 'mac_address',
+  'mem_limit', 'mem_reservation', 'mem_swappiness', 'memswap_limit', 'models', 'network_mode', 'networks',
+  'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'post_start', 'pre_stop',
+  'privileged', 'profiles', 'provider', 'pull_policy', 'pull_refresh_after', 'read_only', 'restart', 'runtime',
+  'scale', 'secrets', 'security_opt', 'shm_size', 'stdin_open', 'stop_grace_period', 'stop_signal', 'storage_opt',
+  'sysctls', 'tmpfs', 'tty', 'ulimits', 'use_api_socket', 'user', 'userns_mode', 'uts', 'volumes', 'volumes_from',
+  'working_dir',
+]; // prettier-ignore
+const HEALTHCHECK_KEYS = [
+  'test',
+  'interval',
+  'timeout',
+  'retries',
+  'start_period',
+  'start_interval',
+  'disable',
+];
+const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'];
+/** The services that run the apps' code, with the environment app-config validates. */
+const APP_SERVICES = ['api', 'worker', 'migrate'];
+
+interface Service {
+  readonly image?: string;
+  readonly build?: string | { readonly context?: string; readonly dockerfile?: string };
+  readonly command?: string | readonly string[];
+  readonly entrypoint?: string | readonly string[];
+  readonly environment?: Readonly<Record<string, string | number | boolean | null>> | readonly string[];
+  readonly depends_on?: readonly string[] | Readonly<Record<string, { readonly condition?: string }>>;
+  readonly healthcheck?: { readonly test?: string | readonly string[]; readonly disable?: boolean };
+  readonly ports?: readonly unknown[];
+  readonly container_name?: string;
+  readonly hostname?: string;
+  readonly restart?: string;
+  readonly volumes?: readonly string[];
+}
+
+interface ComposeFile {
+  readonly services: Readonly<Record<string, Service>>;
+  readonly volumes?: Readonly<Record<string, unknown>>;
+  readonly [key: string]: unknown;
+}
+
+function loadCompose(): { compose: ComposeFile; errors: string[]; warnings: string[] } {
+  const doc = parseDocument(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true, uniqueKeys: true });
+  return {
+    compose: doc.toJS() as ComposeFile,
+    errors: doc.errors.map((e) => e.message),
+    warnings: doc.warnings.map((w) => w.message),
+  };
+}
+
+/**
+ * Compose's interpolation of `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`,
+ * `${VAR?message}` and `$$`, in an environment without any of the variables set (a fresh checkout, no .env).
+ */
+function interpolate(value: string, env: Readonly<Record<string, string>> = {}): string {
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match, braced: string | undefined, op: string | undefined, arg: string | undefined, bare?: string) => {
+      if (match === '$$') return '$';
+      const name = braced ?? bare ?? '';
+      const set = env[name];
+      const empty = set === undefined || (op?.startsWith(':') === true && set === '');
+      if (!empty) return set;
+      if (op === ':-' || op === '-') return arg ?? '';
+      if (op === ':?' || op === '?') throw new Error(`${name} must be set: ${arg ?? ''}`);
+      return '';
+    },
+  );
+}
+
+function environmentOf(service: Service): Record<string, string> {
+  const raw = service.environment ?? {};
+  const pairs: [string, string][] = Array.isArray(raw)
+    ? (raw as readonly string[]).map((entry) => {
+        const at = entry.indexOf('=');
+        return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+      })
+    : Object.entries(raw as Record<string, string | number | boolean | null>).map(([k, v]) => [
+        k,
+        String(v ?? ''),
+      ]);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+}
+
+function dependenciesOf(service: Service): Record<string, string> {
+  const raw = service.depends_on ?? {};
+  if (Array.isArray(raw))
+    return Object.fromEntries((raw as readonly string[]).map((name) => [name, 'service_started']));
+  return Object.fromEntries(
+    Object.entries(raw as Record<string, { condition?: string }>).map(([name, d]) => [
+      name,
+      d.condition ?? '',
+    ]),
+  );
+}
+
+function argv(command: string | readonly string[] | undefined): string[] {
+  if (command === undefined) return [];
+  return typeof command === 'string' ? command.split(/\s+/).filter(Boolean) : [...command];
+}
+
+/** Every variable name loadConfig reads from the environment, recorded through a proxy. */
+function variablesAppConfigReads(env: Readonly<Record<string, string>>): Set<string> {
+  const read = new Set<string>();
+  const record = (source: Readonly<Record<string, string>>): void => {
+    loadConfig(
+      new Proxy(source, {
+        get(target, name) {
+          if (typeof name === 'string') read.add(name);
+          return typeof name === 'string' ? target[name] : undefined;
+        },
+      }),
+    );
+  };
+  record({});
+  record(env);
+  return read;
+}
+
+function unknownVariables(env: Readonly<Record<string, string>>): string[] {
+  const known = variablesAppConfigReads(env);
+  return Object.keys(env).filter((name) => !known.has(name));
+}
+
+/** A Go duration such as `24h`, `1h30m`, `90m`, `300s`, in seconds. */
+function goDurationSeconds(text: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+    throw new Error(`not a duration: ${text}`);
+  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]], 0);
+}
+
+interface DockerInstruction {
+  readonly keyword: string;
+  readonly args: string;
+}
+
+function dockerfileInstructions(): DockerInstruction[] {
+  return readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword, ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+function dockerIgnored(path: string): boolean {
+  const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  const first = path.split('/')[0];
+  return patterns.some((pattern) => {
+    if (pattern.startsWith('*')) return path.endsWith(pattern.slice(1));
+    return pattern.replace(/\/$/, '') === first || pattern === path;
+  });
+}
+
+function jsFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? jsFilesUnder(join(dir, entry.name))
+      : entry.name.endsWith('.js')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+describe('docker-compose.yml', () => {
+  const { compose, errors, warnings } = loadCompose();
+  const services = compose.services;
+
+  it('parses as YAML without errors or warnings (merge keys on, duplicate keys refused)', () => {
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(Object.keys(services).length).toBeGreaterThan(0);
+    // The `<<: *app` merges took: the app services carry the shared environment.
+    for (const name of APP_SERVICES) expect(environmentOf(services[name])).toHaveProperty('DATABASE_URL');
+  });
+
+  it('uses only Compose keys, and every service has an image or a build', () => {
+    const topLevel = Object.keys(compose).filter((key) => !key.startsWith('x-'));
+    expect(topLevel.filter((key) => !TOP_LEVEL_KEYS.includes(key))).toEqual([]);
+    for (const [name, service] of Object.entries(services)) {
+      expect({ name, unknown: Object.keys(service).filter((key) => !SERVICE_KEYS.includes(key)) }).toEqual({
+        name,
+        unknown: [],
+      });
+      expect({ name, imageOrBuild: service.image !== undefined || service.build !== undefined }).toEqual({
+        name,
+        imageOrBuild: true,
+      });
+      const healthcheckKeys = Object.keys(service.healthcheck ?? {});
+      expect({ name, unknown: healthcheckKeys.filter((k) => !HEALTHCHECK_KEYS.includes(k)) }).toEqual({
+        name,
+        unknown: [],
+      });
+    }
+  });
+
+  it('gives postgres, redis, minio and the API a healthcheck', () => {
+    for (const name of ['postgres', 'redis', 'minio', 'api']) {
+      const check = services[name]?.healthcheck;
+      expect({ name, test: argv(check?.test).length > 0, disabled: check?.disable === true }).toEqual({
+        name,
+        test: true,
+        disabled: false,
+      });
+    }
+  });
+
+  it('depends only on services that exist, with conditions they can meet', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const [target, condition] of Object.entries(dependenciesOf(service))) {
+        const dependency = services[target];
+        expect({
+          name,
+          target,
+          exists: dependency !== undefined,
+          known: CONDITIONS.includes(condition),
+        }).toEqual({
+          name,
+          target,
+          exists: true,
+          known: true,
+        });
+        if (condition === 'service_healthy')
+          expect({ name, target, healthcheck: argv(dependency.healthcheck?.test).length > 0 }).toEqual({
+            name,
+            target,
+            healthcheck: true,
+          });
+        if (condition === 'service_completed_successfully')
+          // A one-shot: runs a command, is not restarted, serves nothing.
+          expect({
+            target,
+            runs: argv(dependency.command).length + argv(dependency.entrypoint).length > 0,
+            restart: dependency.restart ?? 'no',
+            ports: dependency.ports ?? [],
+            healthcheck: dependency.healthcheck ?? null,
+          }).toEqual({ target, runs: true, restart: 'no', ports: [], healthcheck: null });
+      }
+    }
+  });
+
+  it('starts the apps only after the migrations, the database, Redis and the bucket are ready', () => {
+    const ready = (name: string, seen = new Set<string>()): Set<string> => {
+      for (const [target, condition] of Object.entries(dependenciesOf(services[name]))) {
+        if (seen.has(`${target}:${condition}`)) continue;
+        seen.add(`${target}:${condition}`);
+        ready(target, seen);
+      }
+      return seen;
+    };
+    for (const name of ['api', 'worker'])
+      expect([...ready(name)]).toEqual(
+        expect.arrayContaining([
+          'migrate:service_completed_successfully',
+          'postgres:service_healthy',
+          'redis:service_healthy',
+          'minio-init:service_completed_successfully',
+        ]),
+      );
+  });
+
+  it('gives the apps only variables app-config reads, with values it accepts', () => {
+    for (const name of APP_SERVICES) {
+      const env = environmentOf(services[name]);
+      expect({ name, unknown: unknownVariables(env) }).toEqual({ name, unknown: [] });
+      expect(() => loadConfig(env)).not.toThrow();
+    }
+    // The check itself catches a misspelt name.
+    const env = environmentOf(services.api);
+    expect(unknownVariables({ ...env, S3_BUKET: 'exports' })).toEqual(['S3_BUKET']);
+  });
+
+  it('points the apps at the services of this file, with matching credentials', () => {
+    const config = loadConfig(environmentOf(services.api));
+    const minio = environmentOf(services.minio);
+    expect(new URL(config.databaseUrl).hostname).toBe('postgres');
+    expect(new URL(config.databaseUrl).password).toBe(environmentOf(services.postgres).POSTGRES_PASSWORD);
+    expect(new URL(config.redisUrl).hostname).toBe('redis');
+    expect(config.storage.driver).toBe('s3');
+    expect(new URL(config.storage.s3.endpoint ?? '').host).toBe('minio:9000');
+    expect(config.storage.s3.accessKeyId).toBe(minio.MINIO_ROOT_USER);
+    expect(config.storage.s3.secretAccessKey).toBe(minio.MINIO_ROOT_PASSWORD);
+    expect(config.storage.s3.forcePathStyle).toBe(true);
+  });
+
+  it("serves the contract's default DATABASE_URL and REDIS_URL when scripts/services.sh starts postgres and redis", () => {
+    const defaults = loadConfig({});
+    const database = new URL(defaults.databaseUrl);
+    const redis = new URL(defaults.redisUrl);
+    expect(services.postgres.ports).toContain(`${database.hostname}:${database.port}:5432`);
+    expect(services.redis.ports).toContain(`${redis.hostname}:${redis.port}:6379`);
+    // The default URL carries no password: the server must not ask for one.
+    if (database.password === '')
+      expect(environmentOf(services.postgres).POSTGRES_HOST_AUTH_METHOD).toBe('trust');
+  });
+
+  it('lets the worker scale: no container_name, hostname or published ports', () => {
+    const worker = services.worker;
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.hostname).toBeUndefined();
+    expect(worker.ports ?? []).toEqual([]);
+  });
+
+  it('creates the bucket the apps use, and has stale multipart uploads aborted within a day', () => {
+    const bucket = loadConfig(environmentOf(services.api)).storage.s3.bucket;
+    const minio = environmentOf(services.minio);
+    const script = argv(services['minio-init'].entrypoint).join(' ');
+    expect(script).toMatch(
+      new RegExp(
+        `mc alias set local http://minio:9000 ${minio.MINIO_ROOT_USER} ${minio.MINIO_ROOT_PASSWORD}\\b`,
+      ),
+    );
+    expect(script).toMatch(new RegExp(`mc mb --ignore-existing local/${bucket}(\\s|$)`));
+    // MinIO's equivalent of an AbortIncompleteMultipartUpload rule (which it does not accept): a server-wide sweep.
+    expect(goDurationSeconds(minio.MINIO_API_STALE_UPLOADS_EXPIRY)).toBeLessThanOrEqual(24 * 3600);
+    expect(goDurationSeconds(minio.MINIO_API_STALE_UPLOADS_CLEANUP_INTERVAL)).toBeLessThanOrEqual(24 * 3600);
+  });
+
+  it('declares every named volume the services mount', () => {
+    const named = Object.values(services)
+      .flatMap((service) => service.volumes ?? [])
+      .map((volume) => volume.split(':')[0])
+      .filter((source) => !source.startsWith('.') && !source.startsWith('/'));
+    for (const volume of named) expect(Object.keys(compose.volumes ?? {})).toContain(volume);
+  });
+});
+
+describe('Dockerfile', () => {
+  const instructions = dockerfileInstructions();
+  const { compose } = loadCompose();
+
+  it('builds in one stage and runs from another, both apps compiled with npm run build', () => {
+    const stages = instructions.filter((i) => i.keyword === 'FROM');
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    expect(runs.some((run) => /\bnpm ci\b/.test(run))).toBe(true);
+    expect(runs.some((run) => /\bnpm run build\b/.test(run) && /\bnpm prune --omit=dev\b/.test(run))).toBe(
+      true,
+    );
+    const build = compose.services.api.build;
+    expect(typeof build === 'string' ? build : build?.context).toBe('.');
+  });
+
+  it('copies from the build context only files that exist and that .dockerignore lets through', () => {
+    const sources = instructions
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect({ source, exists: existsSync(join(ROOT, source)), ignored: dockerIgnored(source) }).toEqual({
+        source,
+        exists: true,
+        ignored: false,
+      });
+    }
+  });
+
+  it('puts the data files the runtime reads from the source tree where the code looks for them', () => {
+    // nastyStrings() (cli/nasty-strings.ts) reads <root>/libs/infrastructure/src/seed/nasty-strings.json.
+    const copies = instructions
+      .filter((i) => i.keyword === 'COPY' && i.args.startsWith('--from=build'))
+      .map((i) => i.args.split(/\s+/).slice(1));
+    const seedStrings = 'libs/infrastructure/src/seed/nasty-strings.json';
+    expect(copies).toContainEqual([`/app/${seedStrings}`, `./${seedStrings}`]);
+    expect(existsSync(join(ROOT, seedStrings))).toBe(true);
+  });
+
+  it('starts files that npm run build produces, in the image and in every compose command', () => {
+    const cmd = instructions.filter((i) => i.keyword === 'CMD').at(-1);
+    const commands = [
+      JSON.parse(cmd?.args ?? '[]') as string[],
+      ...Object.values(compose.services)
+        .filter((service) => service.build !== undefined)
+        .map((service) => argv(service.command)),
+    ];
+    for (const command of commands) {
+      expect(command[0]).toBe('node');
+      const file = command[1] ?? '';
+      expect({ file, inDist: /^dist\/.+\.js$/.test(file), built: existsSync(join(ROOT, file)) }).toEqual({
+        file,
+        inDist: true,
+        built: true,
+      });
+    }
+  });
+
+  it('keeps, after npm prune --omit=dev, every package the built code requires', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const builtins = new Set(builtinModules);
+    const files = [...jsFilesUnder(join(ROOT, 'dist', 'apps')), ...jsFilesUnder(join(ROOT, 'dist', 'libs'))]
+      // The benchmark is a development tool: it needs s3rver, a dev dependency, and never runs in the image.
+      .filter((file) => !file.endsWith(join('cli', 'bench.js')));
+    expect(files.length).toBeGreaterThan(0);
+    const missing: string[] = [];
+    for (const file of files) {
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue;
+        const entry = lock.packages[`node_modules/${packageOf(specifier)}`];
+        if (entry === undefined || entry.dev === true) missing.push(`${relative(ROOT, file)}: ${specifier}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
