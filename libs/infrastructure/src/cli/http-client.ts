@@ -107,9 +107,15 @@ export class ExportServiceClient {
     return views;
   }
 
-  /** POST /export-jobs: the new job (202). Anything else is an HttpStatusError. */
-  async createExportJob(body: Readonly<Record<string, unknown>>): Promise<ExportJobResource> {
-    const response = await this.fetch('POST', '/export-jobs', JSON.stringify(body));
+  /**
+   * POST /export-jobs: the new job (202). Anything else is an HttpStatusError. `signal` replaces the client's, for
+   * a caller that must learn the id of a job it may have created even when it is giving up.
+   */
+  async createExportJob(
+    body: Readonly<Record<string, unknown>>,
+    signal: AbortSignal | undefined = this.signal,
+  ): Promise<ExportJobResource> {
+    const response = await this.fetch('POST', '/export-jobs', JSON.stringify(body), {}, signal);
     await this.expect(response, [202], 'POST /export-jobs');
     return (await response.json()) as ExportJobResource;
   }
@@ -183,6 +189,7 @@ export class ExportServiceClient {
     path: string,
     body?: string,
     headers: Readonly<Record<string, string>> = {},
+    signal: AbortSignal | undefined = this.signal,
   ): Promise<Response> {
     return fetch(`${this.baseUrl}${path}`, {
       method,
@@ -192,7 +199,7 @@ export class ExportServiceClient {
         ...headers,
       },
       body,
-      signal: this.signal,
+      signal,
     });
   }
 

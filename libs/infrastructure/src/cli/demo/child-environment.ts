@@ -1,0 +1,35 @@
+import type { AppConfig } from '../../config/app-config';
+
+/**
+ * The environment that makes `loadConfig` return `config` again: how a command hands its validated configuration to
+ * the apps it starts, without reading process.env itself (only app-config does). Optional values are left out.
+ */
+export function environmentOf(config: AppConfig): Record<string, string> {
+  const { storage, exports: limits } = config;
+  const env: Record<string, string> = {
+    NODE_ENV: config.environment,
+    PORT: String(config.port),
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    STORAGE_DRIVER: storage.driver,
+    STORAGE_LOCAL_DIR: storage.localDir,
+    S3_REGION: storage.s3.region,
+    S3_FORCE_PATH_STYLE: String(storage.s3.forcePathStyle),
+    EXPORT_RETENTION_HOURS: String(limits.retentionHours),
+    EXPORT_BATCH_SIZE: String(limits.batchSize),
+    EXPORT_WORKER_CONCURRENCY: String(limits.workerConcurrency),
+    EXPORT_MAX_ATTEMPTS: String(limits.maxAttempts),
+    EXPORT_MAX_ACTIVE_PER_USER: String(limits.maxActivePerUser),
+    CLEANUP_CRON: config.cleanupCron,
+    LOG_LEVEL: config.logLevel,
+  };
+  const optional: Record<string, string | null> = {
+    AUTH_JWT_SECRET: config.auth.jwtSecret,
+    S3_ENDPOINT: storage.s3.endpoint,
+    S3_BUCKET: storage.s3.bucket,
+    S3_ACCESS_KEY_ID: storage.s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: storage.s3.secretAccessKey,
+  };
+  for (const [name, value] of Object.entries(optional)) if (value !== null) env[name] = value;
+  return env;
+}

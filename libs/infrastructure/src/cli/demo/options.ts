@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { parseArgs, UsageError } from '../cli';
+
+export const USAGE = 'usage: npm run demo -- [--tickets N] [--out DIR] [--timeout SECONDS]';
+
+export interface DemoOptions {
+  /** Tickets of tenant acme (globex gets a tenth), as `npm run db:seed -- --tickets N`. */
+  readonly tickets: number;
+  /** Where the downloaded file goes (absolute). */
+  readonly outDir: string;
+  /** How long the export may take, from the request to `completed`. */
+  readonly timeoutSeconds: number;
+}
+
+export const DEFAULT_TICKETS = 200_000;
+const DEFAULT_OUT_DIR = 'exports';
+const DEFAULT_TIMEOUT_SECONDS = 600;
+
+function wholeNumber(
+  raw: string | true | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new UsageError(`--${name} takes a whole number from ${min} to ${max} (${USAGE})`);
+  return Number(raw);
+}
+
+export function parseDemoOptions(argv: readonly string[]): DemoOptions {
+  const args = parseArgs(argv, ['tickets', 'out', 'timeout'], []);
+  if (args.positional.length > 0) throw new UsageError(USAGE);
+  const out = args.flags.get('out') ?? DEFAULT_OUT_DIR;
+  if (typeof out !== 'string' || out.trim() === '')
+    throw new UsageError(`--out takes a directory (${USAGE})`);
+  return {
+    tickets: wholeNumber(args.flags.get('tickets'), 'tickets', DEFAULT_TICKETS, 1, 99_999_999),
+    outDir: resolve(out),
+    timeoutSeconds: wholeNumber(args.flags.get('timeout'), 'timeout', DEFAULT_TIMEOUT_SECONDS, 1, 86_400),
+  };
+}
