@@ -55,6 +55,7 @@ runCli('demo', async () => {
     if (controller.signal.aborted) {
       // A second Ctrl-C: no more waiting.
       stack.killNow();
+      process.stderr.write(`demo: interrupted again by ${signal}; killed what the demo had started\n`);
       process.exit(130);
     }
     abort(new DemoFailure(`interrupted by ${signal}; stopped what the demo had started`));

@@ -92,6 +92,14 @@ describe('ProgressReporter', () => {
     expect(out.text).toBe(`\r${'demo: exporting  | [##########------------'.slice(0, 39)}\u001b[K\n`);
   });
 
+  it('takes a terminal that reports 0 columns for a 100-column one', () => {
+    const out = new FakeOutput(true, 0);
+    const reporter = new ProgressReporter(out, 0, () => 1000);
+    reporter.update(aJob());
+    reporter.finish();
+    expect(out.text).toContain('84,000/200,000 rows, 84,000 rows/s, 1.0 s\u001b[K\n');
+  });
+
   it('writes a plain line per change, without carriage returns or escapes, when the output is not a terminal', () => {
     const out = new FakeOutput(false);
     const reporter = new ProgressReporter(out, 0, () => 4000);

@@ -107,7 +107,8 @@ export class ProgressReporter {
     // Between polls only the clock and the spinner move; rows/s stays what it was at the last poll.
     const rate = rowsPerSecond(this.last.rows, this.last.seconds);
     const line = barLine({ ...this.last, seconds: this.elapsed() }, this.tick++, rate);
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    // A terminal of unknown size (0 columns, as under `script`) gets 100.
+    const width = Math.max(20, (this.out.columns || 100) - 1);
     this.out.write(`\r${line.slice(0, width)}\x1b[K`);
     this.drawn = true;
   }
