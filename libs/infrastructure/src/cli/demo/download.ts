@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { CompletedExportJob, ExportServiceClient } from '../http-client';
 import { fileNameFromDisposition, safeFileName } from './content-disposition';
 import { DemoFailure } from './failure';
+import { logFileOf } from './stack';
 
 export interface DownloadedFile {
   readonly path: string;
@@ -21,7 +22,7 @@ export interface DownloadedFile {
  * appears under its name only when its size and sha256 match the job's (and Content-Length); else nothing is kept.
  */
 export async function downloadExport(
-  client: ExportServiceClient,
+  client: Pick<ExportServiceClient, 'download'>,
   job: CompletedExportJob,
   dir: string,
   signal: AbortSignal,
@@ -56,15 +57,15 @@ export async function downloadExport(
     const announced = response.headers.get('content-length');
     if (announced !== null && Number(announced) !== bytes)
       throw new DemoFailure(
-        `the download broke off: ${bytes} of ${announced} bytes arrived; see var/demo/api.log and run the demo again`,
+        `the download broke off: ${bytes} of ${announced} bytes arrived; see ${logFileOf('api')} and run the demo again`,
       );
     if (bytes !== job.file.sizeBytes)
       throw new DemoFailure(
-        `the download has ${bytes} bytes but the job says ${job.file.sizeBytes}: the stored file does not match its record; see var/demo/worker.log`,
+        `the download has ${bytes} bytes but the job says ${job.file.sizeBytes}: the stored file does not match its record; see ${logFileOf('worker')}`,
       );
     if (sha256 !== job.file.sha256)
       throw new DemoFailure(
-        `sha256 mismatch: the download hashes to ${sha256} but the job says ${job.file.sha256}; the file was not kept; see var/demo/worker.log`,
+        `sha256 mismatch: the download hashes to ${sha256} but the job says ${job.file.sha256}; the file was not kept; see ${logFileOf('worker')}`,
       );
     await rename(partial, path);
     return { path, bytes, sha256, seconds: (Date.now() - started) / 1000 };
