@@ -1,7 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { ExportFormat, ExportJobQuery } from '@app/domain';
 
-/** Rows of an export, in order; in object mode, batches of rows (`string[][]`), each row the ticket's ready-formatted cells. */
+/**
+ * A run of consecutive rows, in a form only the reader and the encoder of the same adapter understand (the use case
+ * moves batches from one to the other, so the rows' bytes are never reshaped in between).
+ */
+export interface RowBatch {
+  readonly rowCount: number;
+}
+
+/** Rows of an export, in order, as RowBatch objects (object mode), each row the ticket's ready-formatted cells. */
 export interface ExportRowStream extends Readable {
   /** How many rows have been read so far. */
   readonly rowsRead: number;

@@ -7,13 +7,13 @@ import {
 import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
-import { CopyTextRows } from './copy-text-rows';
+import { CopyTextBatches } from './copy-text';
 import { exportProjection } from './export-projection';
 
 /**
  * Reads an export from ONE snapshot: a REPEATABLE READ READ ONLY transaction holds for the whole attempt, so the
  * count and every row see the database as of one instant, whatever is inserted, updated or deleted meanwhile.
- * Rows leave Postgres through COPY in text format, already formatted; Node only splits them.
+ * Rows leave Postgres through COPY in text format, already formatted; Node only cuts them into batches.
  */
 export class PgTicketExportReader extends TicketExportReader {
   constructor(private readonly pool: Pool) {
@@ -67,7 +67,7 @@ class PgTicketSnapshot implements TicketExportSnapshot {
     if (this.copying) throw new Error('rows() may be called once per snapshot');
     this.copying = true;
     const query = this.builder.copySelect(exportProjection(this.input.format, this.input.query.columns));
-    const parser = new CopyTextRows();
+    const parser = new CopyTextBatches();
     this.client.query(query.setup.text, query.setup.values).then(
       () => {
         if (this.closed) {

@@ -1,0 +1,70 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { RowBatch } from '@app/application';
+
+const NEWLINE = 0x0a;
+const ESCAPES: Readonly<Record<string, string>> = {
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+};
+
+/** Undoes COPY's text-format escaping of one cell (`\N` is NULL, shown as an empty cell). */
+export function unescapeCopyCell(cell: string): string {
+  if (cell === '\\N') return '';
+  return cell.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c);
+}
+
+/**
+ * Whole rows of `COPY ... TO STDOUT` text output, as Postgres wrote them: every row ends with `\n`, cells are
+ * split by tab, and both are backslash-escaped inside values, so rows and cells can be found without quote state.
+ * The encoders read the text in one pass; nothing is split into arrays in between.
+ */
+export class CopyTextBatch implements RowBatch {
+  constructor(
+    readonly text: string,
+    readonly rowCount: number,
+  ) {}
+}
+
+/**
+ * Cuts the bytes of a COPY text stream into CopyTextBatch objects at row boundaries, one per chunk received
+ * (a row split across chunks waits for its end), and counts the rows that went through.
+ */
+export class CopyTextBatches extends Transform {
+  private carry: Buffer | null = null;
+  private count = 0;
+
+  constructor() {
+    super({ readableObjectMode: true, readableHighWaterMark: 2 });
+  }
+
+  get rowsRead(): number {
+    return this.count;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const end = data.lastIndexOf(NEWLINE) + 1;
+    // A newline byte never occurs inside a multi-byte UTF-8 character, so cutting after one is safe.
+    this.carry = end < data.length ? Buffer.from(data.subarray(end)) : null;
+    if (end > 0) this.pushRows(data, end);
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    // COPY ends every row with a newline: bytes left over mean the stream was cut short.
+    if (this.carry) callback(new Error('the COPY stream ended in the middle of a row'));
+    else callback();
+  }
+
+  private pushRows(data: Buffer, end: number): void {
+    let rows = 0;
+    for (let at = data.indexOf(NEWLINE); at !== -1 && at < end; at = data.indexOf(NEWLINE, at + 1)) rows++;
+    this.count += rows;
+    this.push(new CopyTextBatch(data.toString('utf8', 0, end), rows));
+  }
+}
