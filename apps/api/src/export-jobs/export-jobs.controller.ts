@@ -58,7 +58,7 @@ import { ListExportJobsQueryDto } from './list-export-jobs.dto';
 const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } };
 const MAX_IDEMPOTENCY_KEY = 255;
 /** Polling hints (Retry-After, seconds) while a job is active. */
-const POLL_AFTER_SECONDS = { queued: 2, running: 1 } as const;
+const POLL_AFTER_SECONDS = { queued: 1, running: 1 } as const;
 
 function idempotencyKeyOf(header: string | undefined): string | null {
   if (header === undefined) return null;
