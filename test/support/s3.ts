@@ -147,7 +147,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     const entry: RecordedRequest = { ...r, status: null };
     requests.push(entry);
     const reply = async (status: number, body = ''): Promise<void> => {
-      req.resume(); // drain an unread body (e.g. a 16 MiB part) before answering
+      req.resume(); // drain an unread body (e.g. an 8 MiB part) before answering
       if (!req.readableEnded) await once(req, 'end');
       entry.status = status;
       res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
