@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import { FileStorage, type ObjectUpload, type StorageProvider, type UploadOptions } from '@app/application';
-import { readConfig } from '@app/infrastructure/config/app-config';
+import { builtAppEnvironment } from './worker';
 import type { S3Config } from './s3';
 
 /** The retention cleanup CLI exactly as `npm run exports:cleanup` runs it, once built (`npm test` builds first). */
@@ -25,18 +25,8 @@ export interface CliRun {
 export async function runCleanupCli(env: Readonly<Record<string, string>>): Promise<CliRun> {
   if (!existsSync(CLEANUP_MAIN))
     throw new Error(`${CLEANUP_MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);
-  const config = readConfig();
   const child = spawn(process.execPath, [CLEANUP_MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NO_COLOR: '1',
-      NODE_ENV: 'test',
-      DATABASE_URL: config.databaseUrl,
-      REDIS_URL: config.redisUrl,
-      LOG_LEVEL: config.logLevel,
-      ...env,
-    },
+    env: builtAppEnvironment(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -30,21 +30,29 @@ process.once('exit', () => {
  * `worker started`. The environment is not inherited from the test process beyond PATH and HOME: a worker sees
  * exactly the configuration its spec chose. Stop or kill every worker in afterAll.
  */
+/**
+ * The whole environment of a process spawned from dist/: NODE_ENV=test, the test database, REDIS_URL and LOG_LEVEL,
+ * PATH and HOME, then `env` (the spec's choices). Nothing else is inherited from the test process.
+ */
+export function builtAppEnvironment(env: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const config = readConfig();
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NO_COLOR: '1',
+    NODE_ENV: 'test',
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    LOG_LEVEL: config.logLevel,
+    ...env,
+  };
+}
+
 export async function startWorker(options: { env?: Record<string, string> } = {}): Promise<RunningWorker> {
   if (!existsSync(WORKER_MAIN))
     throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);
-  const config = readConfig();
   const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NO_COLOR: '1',
-      NODE_ENV: 'test',
-      DATABASE_URL: config.databaseUrl,
-      REDIS_URL: config.redisUrl,
-      LOG_LEVEL: config.logLevel,
-      ...options.env,
-    },
+    env: builtAppEnvironment(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
