@@ -1,5 +1,6 @@
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { signAccessToken, parseTtl } from '../auth/access-token';
+import { findTokenSubject } from '../auth/token-subject';
 import { readConfig, requireJwtSecret } from '../config/app-config';
 import { parseArgs, runCli, UsageError } from './cli';
 
@@ -14,17 +15,17 @@ runCli('token', async () => {
   if (ttl === null) throw new UsageError(`--ttl takes a duration such as 90s, 15m, 1h or 7d (${USAGE})`);
   const config = readConfig();
   const secret = requireJwtSecret(config);
-  const db = new Client({ connectionString: config.databaseUrl });
-  await db.connect();
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 1 });
   try {
-    const { rows } = await db.query<{ id: string; tenant_id: string; disabled_at: Date | null }>(
-      'SELECT id, tenant_id, disabled_at FROM users WHERE lower(email) = lower($1)',
-      [email],
-    );
-    if (rows.length === 0) throw new Error(`no user with email ${email}; run npm run db:seed first`);
-    if (rows[0].disabled_at) throw new Error(`user ${email} is disabled`);
-    process.stdout.write(`${signAccessToken({ sub: rows[0].id, tid: rows[0].tenant_id }, secret, ttl)}\n`);
+    const subject = await findTokenSubject(pool, email);
+    if (!subject.found)
+      throw new Error(
+        subject.reason === 'disabled'
+          ? `user ${email} is disabled`
+          : `no user with email ${email}; run npm run db:seed first`,
+      );
+    process.stdout.write(`${signAccessToken({ sub: subject.userId, tid: subject.tenantId }, secret, ttl)}\n`);
   } finally {
-    await db.end();
+    await pool.end();
   }
 });

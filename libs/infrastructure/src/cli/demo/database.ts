@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { findTokenSubject } from '../../auth/token-subject';
 import { migrateDatabase } from '../../persistence/data-source';
 import { ACME } from '../../seed/reference-data';
 import { seedDatabase } from '../../seed/seed';
@@ -52,14 +53,11 @@ export async function seedTickets(pool: Pool, tickets: number): Promise<SeedOutc
 
 /** The seeded user's id and tenant, as `npm run token` looks them up. */
 export async function findUser(pool: Pool, email: string): Promise<{ userId: string; tenantId: string }> {
-  const { rows } = await pool.query<{ id: string; tenant_id: string; disabled_at: Date | null }>(
-    'SELECT id, tenant_id, disabled_at FROM users WHERE lower(email) = lower($1)',
-    [email],
+  const subject = await findTokenSubject(pool, email);
+  if (subject.found) return { userId: subject.userId, tenantId: subject.tenantId };
+  if (subject.reason === 'disabled')
+    throw new DemoFailure(`user ${email} is disabled: run npm run db:seed -- --reset`);
+  throw new DemoFailure(
+    `no user ${email} in the database: run npm run db:seed -- --reset, then the demo again`,
   );
-  if (rows.length === 0)
-    throw new DemoFailure(
-      `no user ${email} in the database: run npm run db:seed -- --reset, then the demo again`,
-    );
-  if (rows[0].disabled_at) throw new DemoFailure(`user ${email} is disabled: run npm run db:seed -- --reset`);
-  return { userId: rows[0].id, tenantId: rows[0].tenant_id };
 }
