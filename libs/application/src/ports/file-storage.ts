@@ -12,7 +12,8 @@ export interface StoredObject {
 
 export interface UploadOptions {
   readonly contentType: string;
-  readonly contentDisposition: string;
+  /** The name a download saves the object as; the adapter stores it as Content-Disposition metadata when it can. */
+  readonly fileName: string;
   /**
    * Called once the provider has begun something that must later be completed or aborted (an S3 multipart
    * upload, a temporary file), with the id needed to abort it. The upload waits for the returned promise, so a

@@ -12,6 +12,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { FileStorage, ObjectUpload, StoredObject, UploadOptions } from '@app/application';
 import { DomainError } from '@app/domain';
 import { ConfigError, type AppConfig } from '../config/app-config';
+import { attachmentDisposition } from '../http/content-disposition';
 import { assertValidObjectKey } from './local-file-storage';
 
 /**
@@ -188,7 +189,7 @@ class S3ObjectUpload implements ObjectUpload {
       Key: key,
       Body: this.body,
       ContentType: options.contentType,
-      ContentDisposition: options.contentDisposition,
+      ContentDisposition: attachmentDisposition(options.fileName),
     };
     this.upload = new Upload({
       client,
