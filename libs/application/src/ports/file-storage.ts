@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { DomainError } from '@app/domain';
 
 export type StorageProvider = 'local' | 's3';
 
@@ -31,10 +32,17 @@ export interface ObjectUpload {
   abort(): Promise<void>;
 }
 
+/** `openRead` of a key that holds no object. */
+export class StoredObjectNotFoundError extends DomainError {
+  constructor(key: string) {
+    super('STORAGE.NOT_FOUND', 'The file does not exist.', { key });
+  }
+}
+
 export abstract class FileStorage {
   abstract readonly provider: StorageProvider;
   abstract beginUpload(key: string, options: UploadOptions): Promise<ObjectUpload>;
-  /** The object's bytes; throws a DomainError with code STORAGE.NOT_FOUND when it does not exist. */
+  /** The object's bytes; throws StoredObjectNotFoundError when it does not exist. */
   abstract openRead(key: string): Promise<{ stream: Readable; sizeBytes: number }>;
   /** Idempotent: deleting a missing object succeeds. */
   abstract delete(key: string): Promise<void>;
