@@ -25,6 +25,11 @@ describe('classifyFailure', () => {
     ['S3 AccessDenied (403)', s3Error('AccessDenied', 403, 'client'), 'rejection'],
     ['an SDK timeout without status', Object.assign(new Error('t'), { name: 'TimeoutError' }), 'outage'],
     ['a client fault without status', Object.assign(new Error('c'), { $fault: 'client' }), 'rejection'],
+    [
+      'refused connections to ::1 and 127.0.0.1',
+      new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'connect'),
+      'outage',
+    ],
     ['a TypeError', new TypeError('x is undefined'), 'unknown'],
     ['a thrown string', 'boom', 'unknown'],
     ['a missing file', withCode('ENOENT'), 'unknown'],

@@ -62,6 +62,9 @@ export function classifyFailure(error: unknown): FailureKind {
     return status >= 500 || status === 429 || status === 408 ? 'outage' : 'rejection';
   if (typeof e.name === 'string' && OUTAGE_S3_NAMES.has(e.name)) return 'outage';
   if (e.$fault === 'client') return 'rejection';
+  // Node reports a failed connection to every address of a dual-stack name as one AggregateError.
+  if (error instanceof AggregateError && error.errors.some((inner) => classifyFailure(inner) === 'outage'))
+    return 'outage';
   return 'unknown';
 }
 
