@@ -1,10 +1,19 @@
 import { NotFoundException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { DomainError, ERROR_CODES, type ErrorCode, ValidationError } from '@app/domain';
-import { problemFor, STATUS_BY_CODE } from './problem';
+import { PROBLEM_CODES, problemFor, STATUS_BY_CODE } from './problem';
 
 describe('problemFor', () => {
   it('has a status for every code of the catalogue, and for nothing else', () => {
     expect(Object.keys(STATUS_BY_CODE).sort()).toEqual([...ERROR_CODES].sort());
+  });
+
+  it.each([...ERROR_CODES])('answers %s with the status of the map', (code) => {
+    expect(problemFor(new DomainError(code, 'm'), 'r').body.status).toBe(STATUS_BY_CODE[code]);
+  });
+
+  it('documents every code a client can read, and none it cannot', () => {
+    expect(PROBLEM_CODES).toEqual(expect.arrayContaining(['EXPORT_JOB.CONCURRENT_UPDATE', 'MALFORMED_JSON']));
+    expect(PROBLEM_CODES).not.toContain('STORAGE.INVALID_KEY');
   });
 
   it.each<[ErrorCode, string, number]>([

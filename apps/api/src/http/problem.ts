@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { DomainError, type ErrorCode, type FieldError, ValidationError } from '@app/domain';
+import { DomainError, ERROR_CODES, type ErrorCode, type FieldError, ValidationError } from '@app/domain';
 import { classifyFailure } from '@app/infrastructure';
 
 /** RFC 9457 problem details, as every error of the API is answered (CONTRACT §5). */
@@ -69,18 +69,26 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
 };
 
 /** Codes of refusals made at the HTTP edge (routing, body parsing) and of the generic answers. */
-type EdgeCode =
-  | 'BAD_REQUEST'
-  | 'MALFORMED_JSON'
-  | 'ROUTE.NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'NOT_ACCEPTABLE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_ERROR';
+const EDGE_CODES = [
+  'BAD_REQUEST',
+  'MALFORMED_JSON',
+  'ROUTE.NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'NOT_ACCEPTABLE',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
 
+type EdgeCode = (typeof EDGE_CODES)[number];
 type ProblemCode = ErrorCode | EdgeCode;
+
+/** Every code a client can read in a problem body (5xx codes of the catalogue are answered with a generic one). */
+export const PROBLEM_CODES: readonly ProblemCode[] = [
+  ...ERROR_CODES.filter((code) => STATUS_BY_CODE[code] < 500),
+  ...EDGE_CODES,
+];
 
 /** HTTP-level refusals (routing, body parsing) -> code. */
 const CODE_BY_STATUS: Readonly<Record<number, ProblemCode>> = {
