@@ -201,7 +201,7 @@ export async function insertJob(
       const bytes = Buffer.from(spec.content ?? 'id,title\r\n1,hello\r\n', 'utf8');
       const upload = await storage.beginUpload(key, {
         contentType: FORMAT_FILE_TYPES[format].contentType,
-        contentDisposition: 'attachment',
+        fileName: name,
       });
       upload.body.end(bytes);
       await upload.done();

@@ -1,3 +1,4 @@
+export * from './errors/error-code';
 export * from './errors/domain-error';
 export * from './permissions/system-permissions';
 export * from './permissions/actor';

@@ -44,13 +44,13 @@ import {
   RetryExportJobCommand,
 } from '@app/application';
 import { type Actor, ValidationError } from '@app/domain';
+import { attachmentDisposition } from '@app/infrastructure';
 import { Caller, CurrentActor } from '../auth/caller.decorator';
 import type { ApiResponse as HttpResponse } from '../http/api-request';
 import { pageOf } from '../http/page-query.dto';
 import { ProblemDto } from '../http/problem.dto';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
 import { JobIdLogInterceptor } from '../logging/job-id-log.interceptor';
-import { attachmentDisposition } from './content-disposition';
 import { CreateExportJobDto } from './create-export-job.dto';
 import { ExportJobDto, ExportJobListDto } from './export-job.dto';
 import { ListExportJobsQueryDto } from './list-export-jobs.dto';

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PROBLEM_CODES } from './problem';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'filters.and[0].operator', description: 'Path of the offending input field' })
@@ -24,12 +25,7 @@ export class ProblemDto {
 
   @ApiProperty({
     example: 'VALIDATION_FAILED',
-    description:
-      'Stable machine-readable code: VALIDATION_FAILED, MALFORMED_JSON, AUTH.UNAUTHENTICATED, ACCESS_DENIED, ' +
-      'EXPORT_JOB.NOT_FOUND, TICKET_VIEW.NOT_FOUND, EXPORT_JOB.INVALID_TRANSITION, EXPORT_JOB.NOT_RETRYABLE, ' +
-      'EXPORT_JOB.NOT_COMPLETED, IDEMPOTENCY_KEY.REUSED, EXPORT_JOB.EXPIRED, EXPORT_JOB.FILE_MISSING, ' +
-      'TICKET_VIEW.INVALID, EXPORT_JOB.TOO_MANY_ACTIVE, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, ' +
-      'SERVICE_UNAVAILABLE, INTERNAL_ERROR',
+    description: `Stable machine-readable code: ${PROBLEM_CODES.join(', ')}`,
   })
   code!: string;
 

@@ -1,9 +1,22 @@
 import { NotFoundException, UnsupportedMediaTypeException } from '@nestjs/common';
-import { DomainError, ValidationError } from '@app/domain';
-import { problemFor } from './problem';
+import { DomainError, ERROR_CODES, type ErrorCode, ValidationError } from '@app/domain';
+import { PROBLEM_CODES, problemFor, STATUS_BY_CODE } from './problem';
 
 describe('problemFor', () => {
-  it.each<[string, string, number]>([
+  it('has a status for every code of the catalogue, and for nothing else', () => {
+    expect(Object.keys(STATUS_BY_CODE).sort()).toEqual([...ERROR_CODES].sort());
+  });
+
+  it.each([...ERROR_CODES])('answers %s with the status of the map', (code) => {
+    expect(problemFor(new DomainError(code, 'm'), 'r').body.status).toBe(STATUS_BY_CODE[code]);
+  });
+
+  it('documents every code a client can read, and none it cannot', () => {
+    expect(PROBLEM_CODES).toEqual(expect.arrayContaining(['EXPORT_JOB.CONCURRENT_UPDATE', 'MALFORMED_JSON']));
+    expect(PROBLEM_CODES).not.toContain('STORAGE.INVALID_KEY');
+  });
+
+  it.each<[ErrorCode, string, number]>([
     ['ACCESS_DENIED', 'no', 403],
     ['AUTH.UNAUTHENTICATED', 'no', 401],
     ['EXPORT_JOB.NOT_FOUND', 'no', 404],
@@ -81,6 +94,11 @@ describe('problemFor', () => {
   it.each([
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
     ['a Postgres shutdown', Object.assign(new Error('q'), { driverError: { code: '57P01' } })],
+    ['a serialization failure', Object.assign(new Error('q'), { code: '40001' })],
+    [
+      'S3 slowing down',
+      Object.assign(new Error('s'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
+    ],
   ])('answers %s with 503 and Retry-After', (_case, error) => {
     const problem = problemFor(error, 'r');
     expect(problem.body).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
@@ -88,7 +106,28 @@ describe('problemFor', () => {
     expect(JSON.stringify(problem.body)).not.toContain('ECONNREFUSED');
   });
 
-  it('answers an unmapped domain error as unexpected', () => {
-    expect(problemFor(new DomainError('STORAGE.INVALID_KEY', 'key /etc'), 'r').body.status).toBe(500);
+  it.each<ErrorCode>([
+    'STORAGE.INVALID_KEY',
+    'STORAGE.NOT_FOUND',
+    'STORAGE.INVALID_UPLOAD_ID',
+    'STORAGE.UPLOAD_ABORTED',
+    'EXPORT_JOB.UNKNOWN_STATUS',
+    'EXPORT_JOB.INVALID_PROGRESS',
+  ])('answers %s, a fault of the service, as unexpected without its message', (code) => {
+    const problem = problemFor(new DomainError(code, 'key /etc'), 'r');
+    expect(problem.unexpected).toBe(true);
+    expect(problem.body).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
+    expect(JSON.stringify(problem.body)).not.toContain('/etc');
+  });
+
+  it('answers storage being unreachable with 503 and Retry-After, without its message', () => {
+    const problem = problemFor(
+      new DomainError('STORAGE.UNAVAILABLE', 'S3 bucket "secret" is not reachable'),
+      'r',
+    );
+    expect(problem.unexpected).toBe(true);
+    expect(problem.body).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(problem.headers).toEqual({ 'Retry-After': '5' });
+    expect(JSON.stringify(problem.body)).not.toContain('secret');
   });
 });

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { DomainError, type FieldError, ValidationError } from '@app/domain';
+import { DomainError, ERROR_CODES, type ErrorCode, type FieldError, ValidationError } from '@app/domain';
+import { classifyFailure } from '@app/infrastructure';
 
 /** RFC 9457 problem details, as every error of the API is answered (CONTRACT §5). */
 export interface ProblemBody {
@@ -38,8 +39,12 @@ const TITLES: Readonly<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-/** Domain and application error codes -> HTTP status: the one place that decides. */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+/**
+ * Every code of the catalogue (ErrorCode) -> HTTP status: the one place that decides, and a new code does not compile
+ * without its status. A 5xx code is the service's own trouble, answered like an unexpected error: logged, its
+ * message never shown.
+ */
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   'AUTH.UNAUTHENTICATED': 401,
   ACCESS_DENIED: 403,
@@ -54,10 +59,39 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'EXPORT_JOB.FILE_MISSING': 410,
   'TICKET_VIEW.INVALID': 422,
   'EXPORT_JOB.TOO_MANY_ACTIVE': 429,
+  'EXPORT_JOB.UNKNOWN_STATUS': 500,
+  'EXPORT_JOB.INVALID_PROGRESS': 500,
+  'STORAGE.NOT_FOUND': 500,
+  'STORAGE.INVALID_KEY': 500,
+  'STORAGE.INVALID_UPLOAD_ID': 500,
+  'STORAGE.UPLOAD_ABORTED': 500,
+  'STORAGE.UNAVAILABLE': 503,
 };
 
+/** Codes of refusals made at the HTTP edge (routing, body parsing) and of the generic answers. */
+const EDGE_CODES = [
+  'BAD_REQUEST',
+  'MALFORMED_JSON',
+  'ROUTE.NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'NOT_ACCEPTABLE',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+
+type EdgeCode = (typeof EDGE_CODES)[number];
+type ProblemCode = ErrorCode | EdgeCode;
+
+/** Every code a client can read in a problem body (5xx codes of the catalogue are answered with a generic one). */
+export const PROBLEM_CODES: readonly ProblemCode[] = [
+  ...ERROR_CODES.filter((code) => STATUS_BY_CODE[code] < 500),
+  ...EDGE_CODES,
+];
+
 /** HTTP-level refusals (routing, body parsing) -> code. */
-const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+const CODE_BY_STATUS: Readonly<Record<number, ProblemCode>> = {
   400: 'BAD_REQUEST',
   401: 'AUTH.UNAUTHENTICATED',
   403: 'ACCESS_DENIED',
@@ -70,7 +104,7 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
 };
 
 /** Errors of body-parser (http-errors): a `type` naming what went wrong and the status it stands for. */
-const BODY_ERRORS: Readonly<Record<string, { status: number; code: string; detail: string }>> = {
+const BODY_ERRORS: Readonly<Record<string, { status: number; code: EdgeCode; detail: string }>> = {
   'entity.too.large': {
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
@@ -103,30 +137,13 @@ const BODY_ERRORS: Readonly<Record<string, { status: number; code: string; detai
   },
 };
 
-/** PostgreSQL and socket errors that mean "try again later", not "this request is wrong". */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-]);
-
-function problemType(code: string): string {
+function problemType(code: ProblemCode): string {
   return `https://export-service.dev/problems/${code.toLowerCase().replace(/[._]/g, '-')}`;
 }
 
 function problem(
   status: number,
-  code: string,
+  code: ProblemCode,
   detail: string,
   extra: Partial<ProblemBody> = {},
 ): ProblemBody {
@@ -137,13 +154,10 @@ function propertyOf(error: unknown, key: string): unknown {
   return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[key] : undefined;
 }
 
+/** A dependency is down (the one classification, @app/infrastructure), or the domain said so with a 503 code. */
 function isUnavailable(error: unknown): boolean {
-  const code = propertyOf(error, 'code');
-  const driverCode = propertyOf(propertyOf(error, 'driverError'), 'code');
-  return (
-    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
-    (typeof driverCode === 'string' && UNAVAILABLE_CODES.has(driverCode))
-  );
+  if (error instanceof DomainError) return STATUS_BY_CODE[error.code] === 503;
+  return classifyFailure(error) === 'outage';
 }
 
 /** What to answer for an error, whatever threw it; unexpected errors never show their message. */
@@ -157,7 +171,7 @@ export function problemFor(error: unknown, requestId: string): Problem {
       headers: none,
       unexpected: false,
     };
-  if (error instanceof DomainError && STATUS_BY_CODE[error.code] !== undefined) {
+  if (error instanceof DomainError && STATUS_BY_CODE[error.code] < 500) {
     const status = STATUS_BY_CODE[error.code];
     const headers: Record<string, string> = {};
     if (status === 401) headers['WWW-Authenticate'] = 'Bearer';
@@ -178,7 +192,7 @@ export function problemFor(error: unknown, requestId: string): Problem {
   if (error instanceof HttpException && error.getStatus() < 500) {
     const status = error.getStatus();
     // Nest turns body-parser's JSON syntax errors into a plain 400; no other plain 400 is thrown in this API.
-    const [code, detail] =
+    const [code, detail]: [ProblemCode, string] =
       status === 400
         ? ['MALFORMED_JSON', 'The request body is not valid JSON, or not a JSON object.']
         : [CODE_BY_STATUS[status] ?? 'BAD_REQUEST', error.message];

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { DomainError } from '@app/domain';
 
 export type StorageProvider = 'local' | 's3';
 
@@ -12,7 +13,8 @@ export interface StoredObject {
 
 export interface UploadOptions {
   readonly contentType: string;
-  readonly contentDisposition: string;
+  /** The name a download saves the object as; the adapter stores it as Content-Disposition metadata when it can. */
+  readonly fileName: string;
   /**
    * Called once the provider has begun something that must later be completed or aborted (an S3 multipart
    * upload, a temporary file), with the id needed to abort it. The upload waits for the returned promise, so a
@@ -30,10 +32,17 @@ export interface ObjectUpload {
   abort(): Promise<void>;
 }
 
+/** `openRead` of a key that holds no object. */
+export class StoredObjectNotFoundError extends DomainError {
+  constructor(key: string) {
+    super('STORAGE.NOT_FOUND', 'The file does not exist.', { key });
+  }
+}
+
 export abstract class FileStorage {
   abstract readonly provider: StorageProvider;
   abstract beginUpload(key: string, options: UploadOptions): Promise<ObjectUpload>;
-  /** The object's bytes; throws a DomainError with code STORAGE.NOT_FOUND when it does not exist. */
+  /** The object's bytes; throws StoredObjectNotFoundError when it does not exist. */
   abstract openRead(key: string): Promise<{ stream: Readable; sizeBytes: number }>;
   /** Idempotent: deleting a missing object succeeds. */
   abstract delete(key: string): Promise<void>;

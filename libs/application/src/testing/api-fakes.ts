@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DomainError, ExportJob, type ExportJobProps } from '@app/domain';
+import { ConcurrentUpdateError, ExportJob, type ExportJobProps } from '@app/domain';
 import type { AuditEntry } from '../ports/audit-log';
 import { AuditLog } from '../ports/audit-log';
 import { Clock } from '../ports/clock';
@@ -17,7 +17,12 @@ import {
 } from '../ports/export-job.repository';
 import { type ExportJobRef, ExportQueue } from '../ports/export-queue';
 import { ExportRequestSettings } from '../ports/export-request-settings';
-import { FileStorage, type ObjectUpload, type StorageProvider } from '../ports/file-storage';
+import {
+  FileStorage,
+  type ObjectUpload,
+  type StorageProvider,
+  StoredObjectNotFoundError,
+} from '../ports/file-storage';
 import {
   type TicketViewPage,
   type TicketViewRecord,
@@ -74,7 +79,7 @@ export class FakeExportJobRepository extends ExportJobRepository {
     if (this.staleSaves > 0 || (row && loaded !== row.version) || (!row && loaded !== undefined)) {
       this.staleSaves = Math.max(0, this.staleSaves - 1);
       if (row) row.version += 1;
-      return Promise.reject(new DomainError('EXPORT_JOB.CONCURRENT_UPDATE', `Export job ${job.id} changed.`));
+      return Promise.reject(new ConcurrentUpdateError(job.id));
     }
     const version = (row?.version ?? 0) + 1;
     this.rows.set(job.id, { props: job.toSnapshot(), version });
@@ -192,8 +197,7 @@ export class InMemoryStorage extends FileStorage {
   }
   openRead(key: string): Promise<{ stream: Readable; sizeBytes: number }> {
     const bytes = this.objects.get(key);
-    if (!bytes)
-      return Promise.reject(new DomainError('STORAGE.NOT_FOUND', 'The file does not exist.', { key }));
+    if (!bytes) return Promise.reject(new StoredObjectNotFoundError(key));
     return Promise.resolve({ stream: Readable.from([bytes]), sizeBytes: bytes.length });
   }
   beginUpload(): Promise<ObjectUpload> {

@@ -1,5 +1,4 @@
 import {
-  attachmentDisposition,
   compactTimestamp,
   exportFileName,
   exportObjectKey,
@@ -57,16 +56,5 @@ describe('export file names', () => {
     ['émoji', false],
   ])('file name %j allowed: %s', (name, allowed) => {
     expect(FILE_NAME_PATTERN.test(name)).toBe(allowed);
-  });
-});
-
-describe('attachmentDisposition', () => {
-  it('gives an ASCII fallback and the RFC 5987 UTF-8 name', () => {
-    expect(attachmentDisposition('open-tickets-20260329-013005.csv')).toBe(
-      `attachment; filename="open-tickets-20260329-013005.csv"; filename*=UTF-8''open-tickets-20260329-013005.csv`,
-    );
-    expect(attachmentDisposition('rapport "été" (1).csv')).toBe(
-      `attachment; filename="rapport __t__ (1).csv"; filename*=UTF-8''rapport%20%22%C3%A9t%C3%A9%22%20%281%29.csv`,
-    );
   });
 });

@@ -56,13 +56,3 @@ export function exportObjectKey(
 ): string {
   return `exports/${job.tenantId}/${job.id}/${exportFileName(job)}`;
 }
-
-/** `attachment; filename="<ascii fallback>"; filename*=UTF-8''<RFC 5987>`: for downloads and stored objects alike. */
-export function attachmentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const encoded = encodeURIComponent(fileName).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}

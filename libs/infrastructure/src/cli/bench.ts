@@ -156,7 +156,7 @@ async function measureBaseline(
       const storage = createFileStorage(config);
       const upload = await storage.beginUpload(key, {
         contentType: FORMAT_FILE_TYPES.csv.contentType,
-        contentDisposition: 'attachment',
+        fileName: 'baseline.csv',
       });
       await pipeline(copy, upload.body);
       await upload.done();

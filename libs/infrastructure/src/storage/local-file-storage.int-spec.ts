@@ -13,7 +13,7 @@ jest.setTimeout(20_000);
 const MiB = 1024 * 1024;
 const csv: UploadOptions = {
   contentType: 'text/csv; charset=utf-8',
-  contentDisposition: 'attachment; filename="tickets.csv"',
+  fileName: 'tickets.csv',
 };
 
 /** `size` random bytes in 64 KiB chunks (never held in memory at once), hashed as they are produced. */

@@ -4,7 +4,13 @@ import { mkdir, open, rename, rm, rmdir, type FileHandle } from 'node:fs/promise
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { FileStorage, ObjectUpload, StoredObject, UploadOptions } from '@app/application';
+import {
+  type FileStorage,
+  type ObjectUpload,
+  type StoredObject,
+  StoredObjectNotFoundError,
+  type UploadOptions,
+} from '@app/application';
 import { DomainError } from '@app/domain';
 
 const MAX_KEY_BYTES = 1024;
@@ -64,12 +70,12 @@ export class LocalFileStorage implements FileStorage {
     try {
       handle = await open(this.pathOf(key), 'r');
     } catch (error) {
-      if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw notFound(key);
+      if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw new StoredObjectNotFoundError(key);
       throw error;
     }
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) throw notFound(key);
+      if (!stats.isFile()) throw new StoredObjectNotFoundError(key);
       return { stream: handle.createReadStream(), sizeBytes: stats.size };
     } catch (error) {
       await handle.close();
@@ -139,10 +145,6 @@ export class LocalFileStorage implements FileStorage {
       }
     }
   }
-}
-
-function notFound(key: string): DomainError {
-  return new DomainError('STORAGE.NOT_FOUND', 'The file does not exist.', { key });
 }
 
 class LocalObjectUpload implements ObjectUpload {

@@ -28,7 +28,7 @@ const partNumbers = (bytes: number): number[] =>
   Array.from({ length: Math.ceil(bytes / S3_PART_SIZE) }, (_, i) => i + 1).sort();
 const csv: UploadOptions = {
   contentType: 'text/csv; charset=utf-8',
-  contentDisposition: 'attachment; filename="tickets.csv"',
+  fileName: 'tickets été.csv',
 };
 
 /** `size` random bytes in 64 KiB chunks (never held in memory at once), hashed as they are produced. */
@@ -129,7 +129,9 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
     expect(await sha256Of(stream)).toBe(data.sha256());
     const meta = await head(key);
     expect(meta.ContentType).toBe(csv.contentType);
-    expect(meta.ContentDisposition).toBe(csv.contentDisposition);
+    expect(meta.ContentDisposition).toBe(
+      `attachment; filename="tickets ete.csv"; filename*=UTF-8''tickets%20%C3%A9t%C3%A9.csv`,
+    );
   });
 
   it('sends an object of at most one part size as a single PutObject, without onStarted', async () => {
@@ -143,7 +145,7 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
       const data = generated(size);
       const upload = await storage.beginUpload(key, {
         contentType: 'application/json',
-        contentDisposition: 'attachment; filename="small.json"',
+        fileName: 'small.json',
         onStarted,
       });
       await pipeline(data.stream, upload.body);
@@ -153,7 +155,9 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
       expect(read.sizeBytes).toBe(size);
       expect(await sha256Of(read.stream)).toBe(data.sha256());
       expect((await head(key)).ContentType).toBe('application/json');
-      expect((await head(key)).ContentDisposition).toBe('attachment; filename="small.json"');
+      expect((await head(key)).ContentDisposition).toBe(
+        `attachment; filename="small.json"; filename*=UTF-8''small.json`,
+      );
     }
     expect(onStarted).not.toHaveBeenCalled();
   });

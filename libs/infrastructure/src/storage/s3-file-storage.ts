@@ -9,9 +9,16 @@ import {
   type CreateMultipartUploadCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { FileStorage, ObjectUpload, StoredObject, UploadOptions } from '@app/application';
+import {
+  type FileStorage,
+  type ObjectUpload,
+  type StoredObject,
+  StoredObjectNotFoundError,
+  type UploadOptions,
+} from '@app/application';
 import { DomainError } from '@app/domain';
 import { ConfigError, type AppConfig } from '../config/app-config';
+import { attachmentDisposition } from '../http/content-disposition';
 import { assertValidObjectKey } from './local-file-storage';
 
 /**
@@ -86,8 +93,7 @@ export class S3FileStorage implements FileStorage {
         throw new Error(`GetObject of "${key}" returned no readable body or length`);
       return { stream: Body, sizeBytes: ContentLength };
     } catch (error) {
-      if (isS3Error(error, 'NoSuchKey', 'NotFound'))
-        throw new DomainError('STORAGE.NOT_FOUND', 'The file does not exist.', { key });
+      if (isS3Error(error, 'NoSuchKey', 'NotFound')) throw new StoredObjectNotFoundError(key);
       throw error;
     }
   }
@@ -188,7 +194,7 @@ class S3ObjectUpload implements ObjectUpload {
       Key: key,
       Body: this.body,
       ContentType: options.contentType,
-      ContentDisposition: options.contentDisposition,
+      ContentDisposition: attachmentDisposition(options.fileName),
     };
     this.upload = new Upload({
       client,

@@ -1,4 +1,4 @@
-import { attachmentDisposition } from '@app/domain';
+import { attachmentDisposition } from '../../http/content-disposition';
 import { fileNameFromDisposition, safeFileName } from './content-disposition';
 
 describe('fileNameFromDisposition', () => {

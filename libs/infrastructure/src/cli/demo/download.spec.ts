@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachmentDisposition } from '@app/domain';
+import { attachmentDisposition } from '../../http/content-disposition';
 import type { CompletedExportJob } from '../http-client';
 import { downloadExport } from './download';
 import { DemoFailure } from './failure';

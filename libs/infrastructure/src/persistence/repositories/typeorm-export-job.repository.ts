@@ -1,19 +1,10 @@
 import { type AddOptions, type AddOutcome, ExportJobRepository, type SaveOptions } from '@app/application';
-import { DomainError, type ExportJob } from '@app/domain';
+import { ConcurrentUpdateError, type ExportJob } from '@app/domain';
 import { type DataSource, MoreThanOrEqual } from 'typeorm';
 import { ExportJobOrmEntity } from '../entities/export-job.orm-entity';
 import { StoredFileOrmEntity } from '../entities/stored-file.orm-entity';
 import { insertAuditRows } from './audit-rows';
 import { ExportJobMapper } from './export-job.mapper';
-
-export class ConcurrentUpdateError extends DomainError {
-  constructor(id: string) {
-    super(
-      'EXPORT_JOB.CONCURRENT_UPDATE',
-      `Export job ${id} was changed by someone else; reload it and try again.`,
-    );
-  }
-}
 
 /**
  * Versions of the jobs this repository handed out or saved, keyed by the aggregate instance: the aggregate stays

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { canCancelExportJob, canSeeExportJob, DomainError } from '@app/domain';
+import { canCancelExportJob, canSeeExportJob, ConcurrentUpdateError } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { CancelExportJobCommand } from './cancel-export-job.command';
@@ -36,8 +36,7 @@ export class CancelExportJobHandler implements ICommandHandler<CancelExportJobCo
         });
         return { id: job.id };
       } catch (error) {
-        const stale = error instanceof DomainError && error.code === 'EXPORT_JOB.CONCURRENT_UPDATE';
-        if (!stale || attempt >= ATTEMPTS) throw error;
+        if (!(error instanceof ConcurrentUpdateError) || attempt >= ATTEMPTS) throw error;
       }
     }
   }

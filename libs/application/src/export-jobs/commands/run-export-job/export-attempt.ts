@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Logger } from '@nestjs/common';
 import {
-  attachmentDisposition,
   DomainError,
   exportFileName,
   exportObjectKey,
@@ -132,7 +131,7 @@ export class ExportAttempt {
     const key = exportObjectKey(job);
     return this.deps.storage.beginUpload(key, {
       contentType: FORMAT_FILE_TYPES[job.format].contentType,
-      contentDisposition: attachmentDisposition(exportFileName(job)),
+      fileName: exportFileName(job),
       onStarted: (uploadId) =>
         this.deps.journal.started({
           tenantId: job.tenantId,

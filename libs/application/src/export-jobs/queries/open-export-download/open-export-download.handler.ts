@@ -1,12 +1,12 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { canDownloadExportJob, canSeeExportJob, DomainError } from '@app/domain';
+import { canDownloadExportJob, canSeeExportJob } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import type { CallContext } from '../../../auth/call-context';
 import { AuditLog } from '../../../ports/audit-log';
 import { Clock } from '../../../ports/clock';
 import { ExportJobReadModel } from '../../../ports/export-job.read-model';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
-import { FileStorage } from '../../../ports/file-storage';
+import { FileStorage, StoredObjectNotFoundError } from '../../../ports/file-storage';
 import {
   ExportExpiredError,
   ExportFileMissingError,
@@ -55,7 +55,7 @@ export class OpenExportDownloadHandler implements IQueryHandler<OpenExportDownlo
     try {
       opened = await this.storage.openRead(stored.objectKey);
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'STORAGE.NOT_FOUND')
+      if (error instanceof StoredObjectNotFoundError)
         return this.refuse(context, jobId, 'file_missing', new ExportFileMissingError());
       throw error;
     }
