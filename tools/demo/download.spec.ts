@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachmentDisposition } from '@app/domain';
-import type { CompletedExportJob } from '../http-client';
+import type { CompletedExportJob } from '../shared/http-client';
 import { downloadExport } from './download';
 import { DemoFailure } from './failure';
 
