@@ -45,10 +45,12 @@ function usageErrorOf(error: Error, config: StrictConfig<CliOptions>): UsageErro
       return new UsageError(`${token.rawName} takes no value`);
     if (type === 'string' && token.value === undefined)
       return new UsageError(`${token.rawName} needs a value`);
-    // What strict mode calls ambiguous: `--tickets --reset` or `--tickets -5`.
+    // What strict mode calls ambiguous: `--tickets --reset`, or `--tickets -5` (which may have meant a value).
     if (type === 'string' && !token.inlineValue && token.value !== undefined && /^-./.test(token.value))
       return new UsageError(
-        `${token.rawName} needs a value (write ${token.rawName}=${token.value} for one that starts with "-")`,
+        token.value.startsWith('--')
+          ? `${token.rawName} needs a value`
+          : `${token.rawName} needs a value (write ${token.rawName}=${token.value} for one that starts with "-")`,
       );
   }
   return new UsageError(error.message.split('\n', 1)[0]);
