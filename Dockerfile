@@ -1,4 +1,5 @@
-# Both apps from one image; the compose file picks the entry point (api, worker, or a CLI such as migrate.js).
+# The apps from one image; the compose file picks the entry point (api, worker, or an apps/cli command such as
+# migrate.js). tools/ (demo, bench) is for development and stays out of the image (.dockerignore).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,7 +7,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
-# Compile both apps, then keep only the runtime dependencies for the final stage.
+# Compile the apps, then keep only the runtime dependencies for the final stage.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

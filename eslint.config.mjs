@@ -1,4 +1,5 @@
 // @ts-check
+import { readFileSync } from 'node:fs';
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
@@ -17,6 +18,12 @@ const adapters = [
 ];
 /** The domain also stays free of Nest; application handlers use @nestjs/cqrs. */
 const frameworks = ['@nestjs/*', ...adapters];
+
+/** What `npm prune --omit=dev` leaves out of the image: code the image runs must not import it. */
+const { devDependencies } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const devOnly = Object.keys(devDependencies)
+  .filter((name) => !name.startsWith('@types/'))
+  .flatMap((name) => [name, `${name}/*`]);
 
 /** The layer rule: domain <- application <- infrastructure <- apps. */
 const layer = (forbidden, message) => ({
@@ -73,6 +80,35 @@ export default tseslint.config(
   {
     files: ['libs/infrastructure/**/*.ts'],
     rules: layer(['**/apps/**'], 'Libraries never import an app.'),
+  },
+  {
+    // What the image ships (apps, libs; tests and testing helpers aside) needs neither tools/ nor a dev dependency.
+    // A rule of its own, so that it adds to the layer rules above instead of replacing them.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/testing/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/tools/**'],
+              message: 'tools/ (demo, bench) is for development and not in the image.',
+            },
+            {
+              group: devOnly,
+              message:
+                'A dev dependency is not in the image (npm prune --omit=dev); tools/ and tests may use it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Development tools (demo, bench): run from the build, never shipped, so dev dependencies are theirs to import.
+    files: ['tools/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],

@@ -16,7 +16,9 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    // Checks of files (docker-compose.yml, the Dockerfile, the build's output): no database, no global setup.
+    { ...common, displayName: 'static', testMatch: ['<rootDir>/test/static/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -6,14 +6,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { freePort } from '@app/infrastructure/cli/processes';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
+import { freePort } from '../../tools/shared/processes';
 import { scratchDatabase, type ScratchDatabase } from '../support/database';
 import { redisUrlWithDb } from '../support/worker';
 
 /** `npm run demo` as CI runs it: the built command, its own database, Redis databases 12 and 13. */
-const DEMO = join(__dirname, '..', '..', 'dist', 'libs', 'infrastructure', 'src', 'cli', 'demo.js');
+const DEMO = join(__dirname, '..', '..', 'dist', 'tools', 'demo.js');
 const TICKETS = 2000;
 const RUN_TIMEOUT_MS = 100_000;
 const SUMMARY =

@@ -8,7 +8,7 @@ import { builtAppEnvironment } from './worker';
 import type { S3Config } from './s3';
 
 /** The retention cleanup CLI exactly as `npm run exports:cleanup` runs it, once built (`npm test` builds first). */
-const CLEANUP_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'worker', 'src', 'cleanup.js');
+const CLEANUP_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'exports-cleanup.js');
 const CLI_TIMEOUT_MS = 60_000;
 
 export interface CliRun {
@@ -18,7 +18,7 @@ export interface CliRun {
 }
 
 /**
- * Spawns `node dist/apps/worker/src/cleanup.js` with NODE_ENV=test, the test database, REDIS_URL and the given
+ * Spawns `node dist/apps/cli/src/exports-cleanup.js` with NODE_ENV=test, the test database, REDIS_URL and the given
  * environment (the spec's Redis database, STORAGE_*), and resolves when it exits. Like startWorker, nothing else is
  * inherited from the test process beyond PATH and HOME.
  */

@@ -1,4 +1,4 @@
-import type { ExportJobResource } from '../http-client';
+import type { ExportJobResource } from '../shared/http-client';
 import { bar, barLine, plainLine, ProgressReporter, type ProgressSnapshot } from './progress';
 
 function aJob(overrides: Partial<ExportJobResource> = {}): ExportJobResource {

@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The built apps as child processes of a command-line tool (bench, demo): spawn one from dist/, wait until it is
- * ready, stop it. Works from the build only (dist/libs/infrastructure/src/cli).
+ * ready, stop it. Works from the build only (dist/tools/shared).
  */
-export const REPOSITORY_ROOT = join(__dirname, '..', '..', '..', '..', '..');
+export const REPOSITORY_ROOT = join(__dirname, '..', '..', '..');
 
 export type AppName = 'api' | 'worker';
 

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../../config/app-config';
+import type { AppConfig } from '@app/infrastructure';
 
 /**
  * The environment that makes `loadConfig` return `config` again: how a command hands its validated configuration to

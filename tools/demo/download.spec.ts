@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachmentDisposition } from '../../http/content-disposition';
-import type { CompletedExportJob } from '../http-client';
+import { attachmentDisposition } from '@app/infrastructure';
+import type { CompletedExportJob } from '../shared/http-client';
 import { downloadExport } from './download';
 import { DemoFailure } from './failure';
 

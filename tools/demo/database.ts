@@ -1,9 +1,5 @@
+import { ACME, findTokenSubject, migrateDatabase, nastyStrings, seedDatabase } from '@app/infrastructure';
 import { Pool } from 'pg';
-import { findTokenSubject } from '../../auth/token-subject';
-import { migrateDatabase } from '../../persistence/data-source';
-import { ACME } from '../../seed/reference-data';
-import { seedDatabase } from '../../seed/seed';
-import { nastyStrings } from '../nasty-strings';
 import { connectionErrorCode, DemoFailure, redactUrl } from './failure';
 
 export function databaseName(databaseUrl: string): string {

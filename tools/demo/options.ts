@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseArgs, UsageError } from '../cli';
+import { parseArgs, UsageError } from '../../apps/cli/src/cli';
 
 export const USAGE = 'usage: npm run demo -- [--tickets N] [--out DIR] [--timeout SECONDS]';
 
@@ -17,27 +17,30 @@ const DEFAULT_OUT_DIR = 'exports';
 const DEFAULT_TIMEOUT_SECONDS = 600;
 
 function wholeNumber(
-  raw: string | true | undefined,
+  raw: string | undefined,
   name: string,
   fallback: number,
   min: number,
   max: number,
 ): number {
   if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max)
     throw new UsageError(`--${name} takes a whole number from ${min} to ${max} (${USAGE})`);
   return Number(raw);
 }
 
 export function parseDemoOptions(argv: readonly string[]): DemoOptions {
-  const args = parseArgs(argv, ['tickets', 'out', 'timeout'], []);
-  if (args.positional.length > 0) throw new UsageError(USAGE);
-  const out = args.flags.get('out') ?? DEFAULT_OUT_DIR;
-  if (typeof out !== 'string' || out.trim() === '')
-    throw new UsageError(`--out takes a directory (${USAGE})`);
+  const { values, positionals } = parseArgs(argv, {
+    tickets: { type: 'string' },
+    out: { type: 'string' },
+    timeout: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(USAGE);
+  const out = values.out ?? DEFAULT_OUT_DIR;
+  if (out.trim() === '') throw new UsageError(`--out takes a directory (${USAGE})`);
   return {
-    tickets: wholeNumber(args.flags.get('tickets'), 'tickets', DEFAULT_TICKETS, 1, 99_999_999),
+    tickets: wholeNumber(values.tickets, 'tickets', DEFAULT_TICKETS, 1, 99_999_999),
     outDir: resolve(out),
-    timeoutSeconds: wholeNumber(args.flags.get('timeout'), 'timeout', DEFAULT_TIMEOUT_SECONDS, 1, 86_400),
+    timeoutSeconds: wholeNumber(values.timeout, 'timeout', DEFAULT_TIMEOUT_SECONDS, 1, 86_400),
   };
 }

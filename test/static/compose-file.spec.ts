@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { loadConfig } from '@app/infrastructure';
 import { parseDocument } from 'yaml';
-import { loadConfig } from '@app/infrastructure/config/app-config';
 
 /**
  * docker-compose.yml and the Dockerfile, checked without a Docker engine: the file parses as Compose would read
@@ -387,6 +387,27 @@ describe('Dockerfile', () => {
     expect(typeof build === 'string' ? build : build?.context).toBe('.');
   });
 
+  it('ships apps and libs but not tools, and nothing it ships requires a file of tools', () => {
+    const sources = instructions
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    expect(sources).toEqual(expect.arrayContaining(['apps', 'libs']));
+    expect(sources.filter((source) => source.split('/')[0] === 'tools')).toEqual([]);
+    expect(dockerIgnored('tools')).toBe(true);
+    const tools = join(ROOT, 'dist', 'tools') + sep;
+    const shipped = [
+      ...jsFilesUnder(join(ROOT, 'dist', 'apps')),
+      ...jsFilesUnder(join(ROOT, 'dist', 'libs')),
+    ];
+    expect(shipped.length).toBeGreaterThan(0);
+    const intoTools = shipped.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\brequire\("(\.[^"]*)"\)/g)]
+        .filter(([, specifier]) => resolve(dirname(file), specifier).startsWith(tools))
+        .map(([, specifier]) => `${relative(ROOT, file)}: ${specifier}`),
+    );
+    expect(intoTools).toEqual([]);
+  });
+
   it('copies from the build context only files that exist and that .dockerignore lets through', () => {
     const sources = instructions
       .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
@@ -402,7 +423,7 @@ describe('Dockerfile', () => {
   });
 
   it('puts the data files the runtime reads from the source tree where the code looks for them', () => {
-    // nastyStrings() (cli/nasty-strings.ts) reads <root>/libs/infrastructure/src/seed/nasty-strings.json.
+    // nastyStrings() (seed/nasty-strings.ts) reads <root>/libs/infrastructure/src/seed/nasty-strings.json.
     const copies = instructions
       .filter((i) => i.keyword === 'COPY' && i.args.startsWith('--from=build'))
       .map((i) => i.args.split(/\s+/).slice(1));
@@ -435,9 +456,8 @@ describe('Dockerfile', () => {
       packages: Record<string, { dev?: boolean }>;
     };
     const builtins = new Set(builtinModules);
-    const files = [...jsFilesUnder(join(ROOT, 'dist', 'apps')), ...jsFilesUnder(join(ROOT, 'dist', 'libs'))]
-      // The benchmark is a development tool: it needs s3rver, a dev dependency, and never runs in the image.
-      .filter((file) => !file.endsWith(join('cli', 'bench.js')));
+    // dist/tools (demo, bench) is built too but never shipped: it may need dev dependencies such as s3rver.
+    const files = [...jsFilesUnder(join(ROOT, 'dist', 'apps')), ...jsFilesUnder(join(ROOT, 'dist', 'libs'))];
     expect(files.length).toBeGreaterThan(0);
     const missing: string[] = [];
     for (const file of files) {

@@ -1,5 +1,4 @@
-import { readConfig } from '../config/app-config';
-import { migrateDatabase } from '../persistence/data-source';
+import { migrateDatabase, readConfig } from '@app/infrastructure';
 import { runCli } from './cli';
 
 runCli('db:migrate', async () => {

@@ -1,25 +1,24 @@
+import { migrateDatabase, nastyStrings, readConfig, seedDatabase } from '@app/infrastructure';
 import { Pool } from 'pg';
-import { readConfig } from '../config/app-config';
-import { migrateDatabase } from '../persistence/data-source';
-import { seedDatabase } from '../seed/seed';
 import { parseArgs, runCli, UsageError } from './cli';
-import { nastyStrings } from './nasty-strings';
 
 const USAGE = 'usage: npm run db:seed -- [--tickets N] [--reset]';
 
 runCli('db:seed', async () => {
-  const args = parseArgs(process.argv.slice(2), ['tickets'], ['reset']);
-  if (args.positional.length > 0) throw new UsageError(USAGE);
-  const raw = args.flags.get('tickets') ?? '10000';
-  if (typeof raw !== 'string' || !/^\d{1,8}$/.test(raw))
-    throw new UsageError(`--tickets must be a whole number (${USAGE})`);
+  const { values, positionals } = parseArgs(process.argv.slice(2), {
+    tickets: { type: 'string' },
+    reset: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new UsageError(USAGE);
+  const raw = values.tickets ?? '10000';
+  if (!/^\d{1,8}$/.test(raw)) throw new UsageError(`--tickets must be a whole number (${USAGE})`);
   const { databaseUrl } = readConfig();
   await migrateDatabase(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   try {
     const result = await seedDatabase(pool, {
       tickets: Number(raw),
-      reset: args.flags.has('reset'),
+      reset: values.reset === true,
       nastyStrings: nastyStrings(),
     });
     const counts = Object.entries(result.tickets)

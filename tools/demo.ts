@@ -1,9 +1,8 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type AppConfig, readConfig, signAccessToken } from '@app/infrastructure';
 import { Pool } from 'pg';
-import { signAccessToken } from '../auth/access-token';
-import { type AppConfig, readConfig } from '../config/app-config';
-import { runCli } from './cli';
+import { runCli } from '../apps/cli/src/cli';
 import { databaseName, findUser, migrate, type SeedOutcome, seedTickets } from './demo/database';
 import { downloadExport, type DownloadedFile } from './demo/download';
 import { DemoFailure, firstLine } from './demo/failure';
@@ -18,7 +17,7 @@ import {
   ExportServiceClient,
   HttpStatusError,
   type TicketViewResource,
-} from './http-client';
+} from './shared/http-client';
 
 /** Who the demo is, and what it exports (CONTRACT §3: the seeded admin of acme; its widest system view). */
 const ADMIN = 'admin@acme.test';

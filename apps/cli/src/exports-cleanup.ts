@@ -2,18 +2,12 @@ import 'reflect-metadata';
 import { getQueueToken } from '@nestjs/bullmq';
 import { type DynamicModule, type LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CommandBus, CqrsModule } from '@nestjs/cqrs';
-import { CleanupExportsCommand, CleanupExportsHandler, type CleanupSummary } from '@app/application';
-import { type AppConfig, readConfig } from '@app/infrastructure';
-import { runCli } from '@app/infrastructure/cli/cli';
-import { ConfigModule } from '@app/infrastructure/nest/config.module';
-import { DatabaseModule } from '@app/infrastructure/nest/database.module';
-import { ExportCleanupModule } from '@app/infrastructure/nest/export-cleanup.module';
-import { ExportEngineModule } from '@app/infrastructure/nest/export-engine.module';
-import { QueueModule } from '@app/infrastructure/nest/queue.module';
-import { StorageModule } from '@app/infrastructure/nest/storage.module';
-import { EXPORT_QUEUE } from '@app/infrastructure/queue/export-queue.constants';
+import { CommandBus } from '@nestjs/cqrs';
+import { CleanupExportsCommand, type CleanupSummary } from '@app/application';
+import { type AppConfig, EXPORT_QUEUE, readConfig } from '@app/infrastructure';
 import type { Queue } from 'bullmq';
+import { WorkerCoreModule } from '../../worker/src/worker-core.module';
+import { runCli } from './cli';
 
 /**
  * `npm run exports:cleanup`: the retention cleanup, once, now (CONTRACT §1). It runs the same command as the
@@ -37,16 +31,12 @@ class CleanupModule {
     return {
       module: CleanupModule,
       imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(config, 'export-service-cleanup'),
-        QueueModule.forRoot(config, 'producer'),
-        StorageModule.forRoot(config),
-        ExportEngineModule.forRoot(config),
-        ExportCleanupModule,
-        CqrsModule.forRoot(),
+        WorkerCoreModule.forRoot(config, {
+          applicationName: 'export-service-cleanup',
+          queueRole: 'producer',
+        }),
       ],
       providers: [
-        CleanupExportsHandler,
         {
           provide: RedisErrors,
           useFactory: (queue: Queue) => {

@@ -2,26 +2,29 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { buildTicketQuery, FORMAT_FILE_TYPES } from '@app/domain';
+import {
+  type AppConfig,
+  createFileStorage,
+  exportProjection,
+  loadConfig,
+  migrateDatabase,
+  nastyStrings,
+  readConfig,
+  seedDatabase,
+  signAccessToken,
+  TicketQueryBuilder,
+} from '@app/infrastructure';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { signAccessToken } from '../auth/access-token';
-import { loadConfig, readConfig, type AppConfig } from '../config/app-config';
-import { exportProjection } from '../export/export-projection';
-import { migrateDatabase } from '../persistence/data-source';
-import { seedDatabase } from '../seed/seed';
-import { createFileStorage } from '../storage/create-file-storage';
-import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
-import { parseArgs, runCli, UsageError } from './cli';
-import { ExportServiceClient } from './http-client';
-import { nastyStrings } from './nasty-strings';
-import { AppProcess, freePort } from './processes';
+import S3rver from 's3rver';
+import { parseArgs, runCli, UsageError } from '../apps/cli/src/cli';
+import { ExportServiceClient } from './shared/http-client';
+import { AppProcess, freePort } from './shared/processes';
 
 const USAGE = 'usage: npm run bench -- [--tickets N] [--drivers local,s3]';
 const VIEW = 'All tickets';
@@ -34,13 +37,6 @@ interface Measurement {
   readonly peakRssMb: number;
 }
 
-/** The part of s3rver's API used here (the package ships no type declarations; it is a dev dependency). */
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
-
 /**
  * CONTRACT §8. Seeds N tickets (acme) and N/10 (globex) in `<database>_bench`, then for each storage driver and
  * both sizes measures (1) the baseline, raw `COPY (the export's query) TO STDOUT (FORMAT csv)` streamed into the
@@ -48,11 +44,14 @@ type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstanc
  * real API and a fresh worker process, whose peak RSS (VmHWM) is read when the job completes.
  */
 runCli('bench', async () => {
-  const args = parseArgs(process.argv.slice(2), ['tickets', 'drivers'], []);
-  const tickets = Number(args.flags.get('tickets') ?? 1_000_000);
+  const { values } = parseArgs(process.argv.slice(2), {
+    tickets: { type: 'string' },
+    drivers: { type: 'string' },
+  });
+  const tickets = Number(values.tickets ?? 1_000_000);
   if (!Number.isInteger(tickets) || tickets < 10)
     throw new UsageError(`--tickets takes a whole number >= 10 (${USAGE})`);
-  const drivers = String(args.flags.get('drivers') ?? 'local,s3').split(',');
+  const drivers = (values.drivers ?? 'local,s3').split(',');
   if (drivers.some((d) => d !== 'local' && d !== 's3'))
     throw new UsageError(`--drivers takes local and/or s3 (${USAGE})`);
 
@@ -248,7 +247,6 @@ async function peakRss(child: ChildProcess): Promise<number> {
 }
 
 async function startS3rver(directory: string): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const S3rver = createRequire(__filename)('s3rver') as S3rverConstructor;
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,

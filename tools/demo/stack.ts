@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AppConfig } from '../../config/app-config';
-import { AppProcess, type AppName, appEntryPoint, probePort } from '../processes';
+import type { AppConfig } from '@app/infrastructure';
+import { AppProcess, type AppName, appEntryPoint, probePort } from '../shared/processes';
 import { environmentOf } from './child-environment';
 import { DemoFailure } from './failure';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
-import type { CompletedExportJob, ExportServiceClient } from '../http-client';
+import type { CompletedExportJob, ExportServiceClient } from '../shared/http-client';
 import { fileNameFromDisposition, safeFileName } from './content-disposition';
 import { DemoFailure } from './failure';
 import { logFileOf } from './stack';

@@ -1,4 +1,4 @@
-import type { ExportJobResource } from '../http-client';
+import type { ExportJobResource } from '../shared/http-client';
 
 export interface ProgressSnapshot {
   /** The job's stage, or its status when it has none (completed, failed, ...). */

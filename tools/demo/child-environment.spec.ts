@@ -1,4 +1,4 @@
-import { INSECURE_DEMO_JWT_SECRET, loadConfig } from '../../config/app-config';
+import { INSECURE_DEMO_JWT_SECRET, loadConfig } from '@app/infrastructure';
 import { environmentOf } from './child-environment';
 
 /** The names loadConfig reads from an environment, recorded through a proxy. */

@@ -1,4 +1,4 @@
-import { attachmentDisposition } from '../../http/content-disposition';
+import { attachmentDisposition } from '@app/infrastructure';
 import { fileNameFromDisposition, safeFileName } from './content-disposition';
 
 describe('fileNameFromDisposition', () => {

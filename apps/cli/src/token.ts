@@ -1,17 +1,20 @@
+import {
+  findTokenSubject,
+  parseTtl,
+  readConfig,
+  requireJwtSecret,
+  signAccessToken,
+} from '@app/infrastructure';
 import { Pool } from 'pg';
-import { signAccessToken, parseTtl } from '../auth/access-token';
-import { findTokenSubject } from '../auth/token-subject';
-import { readConfig, requireJwtSecret } from '../config/app-config';
 import { parseArgs, runCli, UsageError } from './cli';
 
 const USAGE = 'usage: npm run token -- <email> [--ttl 1h]';
 
 runCli('token', async () => {
-  const args = parseArgs(process.argv.slice(2), ['ttl'], []);
-  const [email] = args.positional;
-  if (!email || args.positional.length > 1) throw new UsageError(USAGE);
-  const ttlText = args.flags.get('ttl') ?? '1h';
-  const ttl = typeof ttlText === 'string' ? parseTtl(ttlText) : null;
+  const { values, positionals } = parseArgs(process.argv.slice(2), { ttl: { type: 'string' } });
+  const [email] = positionals;
+  if (!email || positionals.length > 1) throw new UsageError(USAGE);
+  const ttl = parseTtl(values.ttl ?? '1h');
   if (ttl === null) throw new UsageError(`--ttl takes a duration such as 90s, 15m, 1h or 7d (${USAGE})`);
   const config = readConfig();
   const secret = requireJwtSecret(config);
