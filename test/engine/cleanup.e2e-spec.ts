@@ -22,7 +22,9 @@ import { TypeormExportJobRepository } from '@app/infrastructure/persistence/repo
 import { BullmqExportQueue } from '@app/infrastructure/queue/bullmq-export-queue';
 import { cancelActiveJobs, insertJob, type JobSpec } from '../support/api';
 import { beginMultipartUpload, GatedFileStorage, runCleanupCli } from '../support/cleanup';
-import { EngineHarness, objectKeys, readJob, s3Env, waitForJob } from '../support/export-jobs';
+import { EngineHarness } from '../support/engine-harness';
+import { readJob, waitForJob } from '../support/job-polling';
+import { objectKeys, s3Env } from '../support/s3-bucket';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { type RecordingProxy, startRecordingProxy, startS3Server, type S3TestServer } from '../support/s3';
 import { redisUrlWithDb, startWorker } from '../support/worker';

@@ -10,20 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExportJob, exportFileName, TICKET_COLUMNS, type TicketColumnKey } from '@app/domain';
 import nasty from '@app/infrastructure/seed/nasty-strings.json';
+import { EngineHarness, findView, type StoredView } from '../support/engine-harness';
 import {
   columnsOf,
-  EngineHarness,
   expectedCsvRecord,
   expectedJsonObject,
-  findView,
   formulaGuarded,
   listRows,
-  readCsv,
-  readJson,
-  readNdjson,
-  sha256,
-  type StoredView,
-} from '../support/export-jobs';
+} from '../support/expected-files';
+import { readCsv, readJson, readNdjson, sha256 } from '../support/file-readers';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { redisUrlWithDb, startWorker, type RunningWorker } from '../support/worker';
 

@@ -9,18 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportFormat, TicketQueryRefinement } from '@app/domain';
-import {
-  columnsOf,
-  EngineHarness,
-  expectedCsvRecord,
-  expectedJsonObject,
-  findView,
-  insertBulkTickets,
-  listRows,
-  readCsv,
-  readJson,
-  readNdjson,
-} from '../support/export-jobs';
+import { insertBulkTickets } from '../support/bulk-tickets';
+import { EngineHarness, findView } from '../support/engine-harness';
+import { columnsOf, expectedCsvRecord, expectedJsonObject, listRows } from '../support/expected-files';
+import { readCsv, readJson, readNdjson } from '../support/file-readers';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { redisUrlWithDb, startWorker, type RunningWorker } from '../support/worker';
 

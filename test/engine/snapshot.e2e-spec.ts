@@ -16,18 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportJob } from '@app/domain';
 import type { PoolClient } from 'pg';
-import {
-  columnsOf,
-  delay,
-  EngineHarness,
-  expectedCsvRecord,
-  insertBulkTickets,
-  type JobRow,
-  type ListRow,
-  listRows,
-  readCsv,
-  readJob,
-} from '../support/export-jobs';
+import { insertBulkTickets } from '../support/bulk-tickets';
+import { EngineHarness } from '../support/engine-harness';
+import { columnsOf, expectedCsvRecord, type ListRow, listRows } from '../support/expected-files';
+import { readCsv } from '../support/file-readers';
+import { delay, type JobRow, readJob } from '../support/job-polling';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { redisUrlWithDb, startWorker, type RunningWorker } from '../support/worker';
 

@@ -5,17 +5,11 @@
  * proxy (which injects the faults and sees every multipart upload begin and end). EXPORT_MAX_ATTEMPTS is 2.
  */
 import { exportObjectKey, type ExportJob } from '@app/domain';
-import {
-  cancelJob,
-  delay,
-  EngineHarness,
-  insertBulkTickets,
-  objectKeys,
-  readJob,
-  s3Env,
-  sha256,
-  waitUntil,
-} from '../support/export-jobs';
+import { insertBulkTickets } from '../support/bulk-tickets';
+import { cancelJob, EngineHarness } from '../support/engine-harness';
+import { sha256 } from '../support/file-readers';
+import { delay, readJob, waitUntil } from '../support/job-polling';
+import { objectKeys, s3Env } from '../support/s3-bucket';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import {
   type ProxiedRequest,

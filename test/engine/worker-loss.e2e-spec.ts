@@ -7,16 +7,11 @@
  */
 import type { ExportJob } from '@app/domain';
 import { exportObjectKey } from '@app/domain';
-import {
-  EngineHarness,
-  insertBulkTickets,
-  type JobRow,
-  objectKeys,
-  readJob,
-  s3Env,
-  sha256,
-  waitUntil,
-} from '../support/export-jobs';
+import { insertBulkTickets } from '../support/bulk-tickets';
+import { EngineHarness } from '../support/engine-harness';
+import { sha256 } from '../support/file-readers';
+import { type JobRow, readJob, waitUntil } from '../support/job-polling';
+import { objectKeys, s3Env } from '../support/s3-bucket';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { type RecordingProxy, startRecordingProxy, startS3Server, type S3TestServer } from '../support/s3';
 import { redisUrlWithDb, startWorker, type RunningWorker } from '../support/worker';
