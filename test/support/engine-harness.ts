@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FileStorage } from '@app/application';
 import {
   buildTicketQuery,
-  DomainError,
+  ConcurrentUpdateError,
   type ExportedFile,
   type ExportFormat,
   ExportJob,
@@ -86,7 +86,7 @@ export async function cancelJob(
       return;
     } catch (error) {
       // The worker's progress write won the race: reload and cancel again, as the API's handler does.
-      const stale = error instanceof DomainError && error.code === 'EXPORT_JOB.CONCURRENT_UPDATE';
+      const stale = error instanceof ConcurrentUpdateError;
       if (!stale || attempt >= 5) throw error;
     }
   }
