@@ -15,7 +15,6 @@ import {
   type SaveOptions,
   type StoredFileRecord,
 } from '../ports/export-job.repository';
-import { type ExportJobRef, ExportQueue } from '../ports/export-queue';
 import { ExportRequestSettings } from '../ports/export-request-settings';
 import { FileStorage, type ObjectUpload, type StorageProvider } from '../ports/file-storage';
 import {
@@ -146,21 +145,6 @@ export class FakeTicketViewRepository extends TicketViewRepository {
 
   listUsable(): Promise<TicketViewPage> {
     return unexpected('TicketViewRepository.listUsable');
-  }
-}
-
-export class RecordingQueue extends ExportQueue {
-  readonly enqueued: ExportJobRef[] = [];
-  failing = false;
-
-  enqueue(ref: ExportJobRef): Promise<void> {
-    if (this.failing) return Promise.reject(new Error('connection refused'));
-    this.enqueued.push(ref);
-    return Promise.resolve();
-  }
-
-  contains(): Promise<boolean> {
-    return unexpected('ExportQueue.contains');
   }
 }
 

@@ -3,13 +3,13 @@ import { Logger } from '@nestjs/common';
 import { type ExportJob, type ExportJobProps } from '@app/domain';
 import { anExportedFile, anExportJob } from '@app/domain/testing/export-job.factory';
 import { FakeExportJobRepository, FixedClock } from '../../../testing/api-fakes';
+import { RecordingQueue } from '../../../testing/recording-queue';
 import {
   type ExpiredExport,
   ExportCleanupStore,
   type IdleRunningJob,
 } from '../../../ports/export-cleanup.store';
 import type { SaveOptions } from '../../../ports/export-job.repository';
-import { type ExportJobRef, ExportQueue } from '../../../ports/export-queue';
 import { FileStorage, type ObjectUpload, type StorageProvider } from '../../../ports/file-storage';
 import {
   type AbandonedUploadCriteria,
@@ -248,27 +248,12 @@ class FakeStorage extends FileStorage {
   }
 }
 
-class FakeQueue extends ExportQueue {
-  readonly entries = new Set<string>();
-  readonly asked: string[] = [];
-  down = false;
-
-  contains(jobId: string): Promise<boolean> {
-    this.asked.push(jobId);
-    if (this.down) return Promise.reject(new Error('Connection is closed.'));
-    return Promise.resolve(this.entries.has(jobId));
-  }
-  enqueue(_ref: ExportJobRef): Promise<void> {
-    return unexpected('ExportQueue.enqueue');
-  }
-}
-
 function setup() {
   const world = new World();
   const store = new FakeCleanupStore(world);
   const storage = new FakeStorage(world.log);
   const journal = new FakeJournal(world);
-  const queue = new FakeQueue();
+  const queue = new RecordingQueue();
   const handler = new CleanupExportsHandler(store, world.jobs, storage, journal, queue, new FixedClock(NOW));
   const run = (): Promise<CleanupSummary> => handler.execute(new CleanupExportsCommand());
   /** A completed job whose file is in storage, expiring at `expiresAt`. */
@@ -491,12 +476,13 @@ describe('CleanupExportsHandler', () => {
       expect(world.props(stalled.id).status).toBe('running');
       expect(world.props(busy.id).status).toBe('running');
       expect(queue.asked.sort()).toEqual([lost.id, stalled.id].sort());
+      expect(queue.enqueued).toEqual([]);
     });
 
     it('leaves the job running and counts an error when the queue cannot be asked', async () => {
       const { world, queue, run, running } = setup();
       const job = running(ago(5 * MINUTE));
-      queue.down = true;
+      queue.failing = true;
 
       await expect(run()).resolves.toEqual(summary({ errors: 1 }));
       expect(world.props(job.id).status).toBe('running');

@@ -6,9 +6,9 @@ import {
   FakeExportJobRepository,
   FakeTicketViewRepository,
   FixedClock,
-  RecordingQueue,
   settings,
 } from '../../../testing/api-fakes';
+import { RecordingQueue } from '../../../testing/recording-queue';
 import { CreateExportJobCommand, type CreateExportJobInput } from './create-export-job.command';
 import { CreateExportJobHandler } from './create-export-job.handler';
 

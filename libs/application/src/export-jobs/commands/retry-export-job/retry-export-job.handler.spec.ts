@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { type Actor, type ExportJobStatusValue, SystemPermissions } from '@app/domain';
 import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
-import { FakeExportJobRepository, FixedClock, RecordingQueue, settings } from '../../../testing/api-fakes';
+import { FakeExportJobRepository, FixedClock, settings } from '../../../testing/api-fakes';
+import { RecordingQueue } from '../../../testing/recording-queue';
 import { RetryExportJobCommand } from './retry-export-job.command';
 import { RetryExportJobHandler } from './retry-export-job.handler';
 
