@@ -3,10 +3,13 @@ import { DomainError, ExportJob, type ExportJobProps } from '@app/domain';
 import type { AuditEntry } from '../ports/audit-log';
 import { AuditLog } from '../ports/audit-log';
 import { Clock } from '../ports/clock';
+import { exportJobView } from '../export-jobs/queries/export-job-details';
 import {
+  type ExportDownloadSource,
   type ExportJobListFilter,
   type ExportJobListPage,
   ExportJobReadModel,
+  type ExportJobView,
 } from '../ports/export-job.read-model';
 import {
   type AddOptions,
@@ -156,15 +159,42 @@ export class RecordingAuditLog extends AuditLog {
   }
 }
 
+/**
+ * Reads the jobs a FakeExportJobRepository holds, as the SQL read model reads the table the repository writes;
+ * `files` are the stored files that still exist (a job's file missing here has been deleted).
+ */
 export class FakeReadModel extends ExportJobReadModel {
-  constructor(readonly files: StoredFileRecord[] = []) {
+  constructor(
+    private readonly jobs: FakeExportJobRepository,
+    readonly files: StoredFileRecord[] = [],
+  ) {
     super();
+  }
+  findById(tenantId: string, id: string): Promise<ExportJobView | null> {
+    const props = this.jobs.stored(id);
+    if (!props || props.tenantId !== tenantId) return Promise.resolve(null);
+    return Promise.resolve(exportJobView(ExportJob.restore(props)));
   }
   list(_tenantId: string, _filter: ExportJobListFilter): Promise<ExportJobListPage> {
     return unexpected('ExportJobReadModel.list');
   }
-  findFile(tenantId: string, fileId: string): Promise<StoredFileRecord | null> {
-    return Promise.resolve(this.files.find((f) => f.id === fileId && f.tenantId === tenantId) ?? null);
+  findDownload(tenantId: string, jobId: string): Promise<ExportDownloadSource | null> {
+    const props = this.jobs.stored(jobId);
+    if (!props || props.tenantId !== tenantId) return Promise.resolve(null);
+    const { file } = props;
+    const stored = file && this.files.find((f) => f.id === file.storedFileId && f.tenantId === tenantId);
+    return Promise.resolve({
+      tenantId: props.tenantId,
+      requestedById: props.requestedById,
+      status: props.status,
+      expiresAt: props.expiresAt,
+      file: file && {
+        name: file.name,
+        contentType: file.contentType,
+        sha256: file.sha256,
+        objectKey: stored ? stored.objectKey : null,
+      },
+    });
   }
 }
 

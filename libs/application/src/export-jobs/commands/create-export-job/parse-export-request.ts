@@ -1,5 +1,5 @@
 import {
-  buildTicketQuery,
+  DEFAULT_TICKET_QUERY,
   EXPORT_SOURCES,
   type ExportFormat,
   type ExportJobQuery,
@@ -7,18 +7,25 @@ import {
   type FieldError,
   FILE_NAME_PATTERN,
   isExportFormat,
+  isUuid,
   parseTimeZone,
+  refineTicketQuery,
   type TicketQuery,
   ValidationError,
 } from '@app/domain';
 import type { TicketViewRecord } from '../../../ports/ticket-view.repository';
-import { queryOfView } from '../../../tickets/stored-view';
 import type { CreateExportJobInput } from './create-export-job.command';
 
 export interface ParsedExportRequest {
   readonly source: ExportSource;
   readonly format: ExportFormat;
   readonly query: ExportJobQuery;
+}
+
+/** A stored view, read once (queryOfView), that a request refines. */
+export interface ParsedView {
+  readonly record: TicketViewRecord;
+  readonly query: TicketQuery;
 }
 
 /** Runs one parser and keeps its field errors, so a response names every bad field at once. */
@@ -32,24 +39,30 @@ function collect<T>(errors: FieldError[], parse: () => T): T | undefined {
   }
 }
 
-function parseSource(value: unknown, errors: FieldError[]): ExportSource {
+/** The view id to look up, or null; a malformed one is a field error and no lookup. */
+export function parseViewId(value: string | null | undefined, errors: FieldError[]): string | null {
+  if (value === undefined || value === null || isUuid(value)) return value ?? null;
+  errors.push({ field: 'viewId', message: 'must be a view id (UUID)' });
+  return null;
+}
+
+function parseSource(value: string | null | undefined, errors: FieldError[]): ExportSource {
   if (value === undefined || value === null) return 'tickets';
-  if (typeof value === 'string' && (EXPORT_SOURCES as readonly string[]).includes(value))
-    return value as ExportSource;
+  if ((EXPORT_SOURCES as readonly string[]).includes(value)) return value as ExportSource;
   errors.push({ field: 'source', message: `unknown source; use one of ${EXPORT_SOURCES.join(', ')}` });
   return 'tickets';
 }
 
-function parseFormat(value: unknown, errors: FieldError[]): ExportFormat {
+function parseFormat(value: string | null | undefined, errors: FieldError[]): ExportFormat {
   if (value === undefined || value === null) return 'csv';
   if (isExportFormat(value)) return value;
   errors.push({ field: 'format', message: 'unknown format; use one of csv, json, ndjson' });
   return 'csv';
 }
 
-function parseFileName(value: unknown, errors: FieldError[]): string | null {
+function parseFileName(value: string | null | undefined, errors: FieldError[]): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'string' && FILE_NAME_PATTERN.test(value)) return value;
+  if (FILE_NAME_PATTERN.test(value)) return value;
   errors.push({
     field: 'fileName',
     message:
@@ -59,22 +72,20 @@ function parseFileName(value: unknown, errors: FieldError[]): string | null {
 }
 
 /**
- * The job a request describes: the view (already found and visible, or null) refined by the request's columns,
- * filters, sort and search, in its time zone. Throws one ValidationError naming every bad field, `earlier` ones
- * (found before the view was looked up) included.
+ * The job a request describes: the view (already found, visible and parsed, or null) refined by the request's
+ * columns, filters, sort and search, in its time zone. Throws one ValidationError naming every bad field,
+ * `earlier` ones (found before the view was looked up) included.
  */
 export function parseExportRequest(
   input: CreateExportJobInput,
-  view: TicketViewRecord | null,
+  view: ParsedView | null,
   earlier: readonly FieldError[] = [],
 ): ParsedExportRequest {
   const errors: FieldError[] = [...earlier];
   const source = parseSource(input.source, errors);
   const format = parseFormat(input.format, errors);
-  // A stored view that no longer validates is the view's fault (TICKET_VIEW.INVALID), not a bad request field.
-  if (view !== null) queryOfView(view);
-  const query = collect<TicketQuery>(errors, () =>
-    buildTicketQuery(view, {
+  const query = collect(errors, () =>
+    refineTicketQuery(view?.query ?? DEFAULT_TICKET_QUERY, {
       columns: input.columns ?? undefined,
       filters: input.filters,
       sort: input.sort ?? undefined,
@@ -89,8 +100,8 @@ export function parseExportRequest(
     format,
     query: {
       ...query,
-      viewId: view?.id ?? null,
-      viewName: view?.name ?? null,
+      viewId: view?.record.id ?? null,
+      viewName: view?.record.name ?? null,
       timezone,
       fileName,
     },

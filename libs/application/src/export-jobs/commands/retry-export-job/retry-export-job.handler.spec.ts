@@ -31,8 +31,11 @@ describe('RetryExportJobHandler', () => {
       const { jobs, queue, retry } = setup();
       const original = anExportJob({ requestedBy: agent, status });
       jobs.seed(original);
-      const { id } = await retry(agent, original.id);
+      const { job, canDownload } = await retry(agent, original.id);
+      const { id } = job;
       expect(id).not.toBe(original.id);
+      expect(job).toMatchObject({ status: 'queued', retryOf: original.id, requestedAt: NOW, attempts: 0 });
+      expect(canDownload).toBe(false);
       expect(jobs.stored(id)).toMatchObject({
         status: 'queued',
         retryOf: original.id,
@@ -53,7 +56,7 @@ describe('RetryExportJobHandler', () => {
     const { jobs, retry } = setup();
     const original = anExportJob({ requestedBy: agent, status: 'failed' });
     jobs.seed(original);
-    const { id } = await retry(admin, original.id);
+    const { id } = (await retry(admin, original.id)).job;
     expect(jobs.stored(id)).toMatchObject({
       requestedById: admin.userId,
       requestedByEmail: 'admin@acme.test',
@@ -93,7 +96,7 @@ describe('RetryExportJobHandler', () => {
     queue.failing = true;
     const original = anExportJob({ requestedBy: agent, status: 'cancelled' });
     jobs.seed(original);
-    const { id } = await retry(agent, original.id);
+    const { id } = (await retry(agent, original.id)).job;
     expect(jobs.stored(id)?.status).toBe('queued');
   });
 });
