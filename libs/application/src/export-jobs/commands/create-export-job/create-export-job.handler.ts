@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type Actor, canRequestExport, ExportJob, type FieldError } from '@app/domain';
+import {
+  type Actor,
+  canRequestExport,
+  ExportJob,
+  type FieldError,
+  parseExportRequest,
+  parseExportViewId,
+  type RefinedView,
+} from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
@@ -12,7 +20,6 @@ import { queryOfView } from '../../../tickets/stored-view';
 import { exportJobDetails, exportJobView } from '../../queries/export-job-details';
 import { CreateExportJobCommand, type CreateExportJobResult } from './create-export-job.command';
 import { IdempotencyKeyReusedError, TooManyActiveExportJobsError } from './create-export-job.errors';
-import { parseExportRequest, type ParsedView, parseViewId } from './parse-export-request';
 import { requestFingerprint } from './request-fingerprint';
 
 /** How long an Idempotency-Key binds a user's request to its job. */
@@ -47,7 +54,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       if (earlier) return this.replay(earlier, requestHash, actor, now);
     }
     const viewIdErrors: FieldError[] = [];
-    const viewId = parseViewId(input.viewId, viewIdErrors);
+    const viewId = parseExportViewId(input.viewId, viewIdErrors);
     const view = viewId === null ? null : await this.findView(actor, viewId);
     const { source, format, query } = parseExportRequest(input, view, viewIdErrors);
     const job = ExportJob.request({
@@ -87,10 +94,10 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
   }
 
   /** The view, visible to the actor, read once: a stored view that no longer validates is TICKET_VIEW.INVALID. */
-  private async findView(actor: Actor, viewId: string): Promise<ParsedView> {
+  private async findView(actor: Actor, viewId: string): Promise<RefinedView> {
     const record = await this.views.findUsable(actor.tenantId, actor.userId, viewId);
     if (!record) throw new ResourceNotFoundError('TICKET_VIEW', viewId);
-    return { record, query: queryOfView(record) };
+    return { id: record.id, name: record.name, query: queryOfView(record) };
   }
 
   /** The job an earlier request with this key made, as it is now; the same key with another body is refused. */

@@ -1,20 +1,32 @@
+import { type FieldError, ValidationError } from '../errors/domain-error';
 import {
   DEFAULT_TICKET_QUERY,
-  EXPORT_SOURCES,
-  type ExportFormat,
-  type ExportJobQuery,
-  type ExportSource,
-  type FieldError,
-  FILE_NAME_PATTERN,
-  isExportFormat,
   isUuid,
   parseTimeZone,
   refineTicketQuery,
   type TicketQuery,
-  ValidationError,
-} from '@app/domain';
-import type { TicketViewRecord } from '../../../ports/ticket-view.repository';
-import type { CreateExportJobInput } from './create-export-job.command';
+} from '../tickets/ticket-query';
+import type { ExportJobQuery } from './export-job';
+import { FILE_NAME_PATTERN } from './export-file-name';
+import { EXPORT_SOURCES, type ExportFormat, type ExportSource, isExportFormat } from './export-format';
+
+/**
+ * An export request as JSON carries it, its shape already checked at the edge (strings are strings, arrays are
+ * arrays). What the values mean is checked here. JSON null means absent. Column keys, the condition group and the
+ * sort levels stay loosely typed: the ticket query parser checks them to the last element, as it checks stored
+ * views, and names each bad one (`columns[2]`, `filters.and[0].operator`).
+ */
+export interface ExportRequestInput {
+  readonly source?: string | null;
+  readonly viewId?: string | null;
+  readonly format?: string | null;
+  readonly columns?: readonly unknown[] | null;
+  readonly filters?: Readonly<Record<string, unknown>> | null;
+  readonly sort?: readonly unknown[] | null;
+  readonly search?: string | null;
+  readonly timezone?: string | null;
+  readonly fileName?: string | null;
+}
 
 export interface ParsedExportRequest {
   readonly source: ExportSource;
@@ -22,13 +34,14 @@ export interface ParsedExportRequest {
   readonly query: ExportJobQuery;
 }
 
-/** A stored view, read once (queryOfView), that a request refines. */
-export interface ParsedView {
-  readonly record: TicketViewRecord;
+/** The stored view a request refines, already read (once) into its query. */
+export interface RefinedView {
+  readonly id: string;
+  readonly name: string;
   readonly query: TicketQuery;
 }
 
-/** Runs one parser and keeps its field errors, so a response names every bad field at once. */
+/** Runs one parser and keeps its field errors, so an answer names every bad field at once. */
 function collect<T>(errors: FieldError[], parse: () => T): T | undefined {
   try {
     return parse();
@@ -39,9 +52,10 @@ function collect<T>(errors: FieldError[], parse: () => T): T | undefined {
   }
 }
 
-/** The view id to look up, or null; a malformed one is a field error and no lookup. */
-export function parseViewId(value: string | null | undefined, errors: FieldError[]): string | null {
-  if (value === undefined || value === null || isUuid(value)) return value ?? null;
+/** The view id to look up, or null; a malformed one is a field error (pushed to `errors`) and no lookup. */
+export function parseExportViewId(value: string | null | undefined, errors: FieldError[]): string | null {
+  if (value === undefined || value === null) return null;
+  if (isUuid(value)) return value;
   errors.push({ field: 'viewId', message: 'must be a view id (UUID)' });
   return null;
 }
@@ -72,13 +86,13 @@ function parseFileName(value: string | null | undefined, errors: FieldError[]): 
 }
 
 /**
- * The job a request describes: the view (already found, visible and parsed, or null) refined by the request's
- * columns, filters, sort and search, in its time zone. Throws one ValidationError naming every bad field,
- * `earlier` ones (found before the view was looked up) included.
+ * The export a request describes: the view (found and visible, or null for all tickets) refined by the request's
+ * columns, filters, sort and search, in its time zone. One parse: throws one ValidationError naming every bad
+ * field, the `earlier` ones (found before the view was looked up, such as `viewId`) included.
  */
 export function parseExportRequest(
-  input: CreateExportJobInput,
-  view: ParsedView | null,
+  input: ExportRequestInput,
+  view: RefinedView | null,
   earlier: readonly FieldError[] = [],
 ): ParsedExportRequest {
   const errors: FieldError[] = [...earlier];
@@ -100,8 +114,8 @@ export function parseExportRequest(
     format,
     query: {
       ...query,
-      viewId: view?.record.id ?? null,
-      viewName: view?.record.name ?? null,
+      viewId: view?.id ?? null,
+      viewName: view?.name ?? null,
       timezone,
       fileName,
     },
