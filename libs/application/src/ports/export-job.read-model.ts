@@ -47,7 +47,7 @@ export function exportColumnRefs(keys: readonly string[]): ExportJobView['column
 }
 
 /** What opening a job's file needs: who owns the job, whether it is done, and where its file lies. */
-export interface ExportDownloadSource {
+export interface ExportDownloadView {
   readonly tenantId: string;
   readonly requestedById: string;
   readonly status: ExportJobStatusValue;
@@ -83,5 +83,5 @@ export abstract class ExportJobReadModel {
   abstract findById(tenantId: string, id: string): Promise<ExportJobView | null>;
   /** Newest first (requested at, then id); throws ValidationError (field `cursor`) on a cursor it did not make. */
   abstract list(tenantId: string, filter: ExportJobListFilter): Promise<ExportJobListPage>;
-  abstract findDownload(tenantId: string, jobId: string): Promise<ExportDownloadSource | null>;
+  abstract findDownload(tenantId: string, jobId: string): Promise<ExportDownloadView | null>;
 }

@@ -5,7 +5,7 @@ import { AuditLog } from '../ports/audit-log';
 import { Clock } from '../ports/clock';
 import { exportJobView } from '../export-jobs/queries/export-job-details';
 import {
-  type ExportDownloadSource,
+  type ExportDownloadView,
   type ExportJobListFilter,
   type ExportJobListPage,
   ExportJobReadModel,
@@ -178,7 +178,7 @@ export class FakeReadModel extends ExportJobReadModel {
   list(_tenantId: string, _filter: ExportJobListFilter): Promise<ExportJobListPage> {
     return unexpected('ExportJobReadModel.list');
   }
-  findDownload(tenantId: string, jobId: string): Promise<ExportDownloadSource | null> {
+  findDownload(tenantId: string, jobId: string): Promise<ExportDownloadView | null> {
     const props = this.jobs.stored(jobId);
     if (!props || props.tenantId !== tenantId) return Promise.resolve(null);
     const { file } = props;

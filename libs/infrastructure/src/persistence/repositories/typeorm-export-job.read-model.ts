@@ -1,5 +1,5 @@
 import {
-  type ExportDownloadSource,
+  type ExportDownloadView,
   exportColumnRefs,
   type ExportJobListFilter,
   type ExportJobListPage,
@@ -141,7 +141,7 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
     };
   }
 
-  async findDownload(tenantId: string, jobId: string): Promise<ExportDownloadSource | null> {
+  async findDownload(tenantId: string, jobId: string): Promise<ExportDownloadView | null> {
     const rows = await this.dataSource.query<
       {
         tenant_id: string;
