@@ -9,7 +9,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import jwt from 'jsonwebtoken';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { type ExportJobRef, ExportQueue, FileStorage } from '@app/application';
+import { ExportQueue, FileStorage } from '@app/application';
+import { RecordingQueue } from '@app/application/testing/recording-queue';
 import {
   ExportJob,
   type ExportFormat,
@@ -26,22 +27,6 @@ import { LocalFileStorage } from '@app/infrastructure/storage/local-file-storage
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import type { TestTenant } from './factories';
 
-/** An ExportQueue that only records what it was given (or refuses, to play Redis being down). */
-export class RecordingExportQueue extends ExportQueue {
-  readonly enqueued: ExportJobRef[] = [];
-  failing = false;
-
-  enqueue(ref: ExportJobRef): Promise<void> {
-    if (this.failing) return Promise.reject(new Error('Redis is down (test double)'));
-    this.enqueued.push(ref);
-    return Promise.resolve();
-  }
-
-  contains(jobId: string): Promise<boolean> {
-    return Promise.resolve(this.enqueued.some((ref) => ref.jobId === jobId));
-  }
-}
-
 @Module({})
 class TestQueueModule {}
 
@@ -56,7 +41,7 @@ export interface ApiOverrides {
   /** Environment on top of the test environment (EXPORT_MAX_ACTIVE_PER_USER, ...). */
   readonly env?: Readonly<Record<string, string>>;
   /**
-   * The queue module. Default: a RecordingExportQueue, so no worker picks the jobs up. For the real queue (with the
+   * The queue module. Default: a RecordingQueue, so no worker picks the jobs up. For the real queue (with the
    * lead's worker running) pass `(config) => QueueModule.forRoot(config)`.
    */
   readonly queueModule?: (config: AppConfig) => DynamicModule;
@@ -71,7 +56,7 @@ export interface StartedApi {
   readonly app: NestExpressApplication;
   readonly config: AppConfig;
   /** The recording queue (unused when a real queue module was passed). */
-  readonly queue: RecordingExportQueue;
+  readonly queue: RecordingQueue;
   /** The storage the API reads downloads from: local storage in `storageDir` unless overridden. */
   readonly storage: FileStorage;
   /** A temporary directory of this API, removed by close(); what STORAGE_LOCAL_DIR of a worker should be. */
@@ -84,7 +69,7 @@ export async function startApi(overrides: ApiOverrides = {}): Promise<StartedApi
   const config = loadConfig({ ...process.env, ...overrides.env });
   const storageDir = await mkdtemp(join(tmpdir(), 'export-api-e2e-'));
   const storage = overrides.storage ?? new LocalFileStorage(storageDir);
-  const queue = new RecordingExportQueue();
+  const queue = new RecordingQueue();
   const logs = overrides.logs;
   const app = await createApiApp({
     config,

@@ -34,9 +34,9 @@ export * from './export-jobs/queries/get-export-job-by-id/get-export-job-by-id.q
 export * from './export-jobs/queries/get-export-job-by-id/get-export-job-by-id.handler';
 export * from './export-jobs/queries/list-export-jobs/list-export-jobs.query';
 export * from './export-jobs/queries/list-export-jobs/list-export-jobs.handler';
-export * from './export-jobs/queries/open-export-download/open-export-download.query';
-export * from './export-jobs/queries/open-export-download/open-export-download.errors';
-export * from './export-jobs/queries/open-export-download/open-export-download.handler';
+export * from './export-jobs/commands/open-export-download/open-export-download.command';
+export * from './export-jobs/commands/open-export-download/open-export-download.errors';
+export * from './export-jobs/commands/open-export-download/open-export-download.handler';
 export * from './ports/export-job.statistics';
 export * from './ports/export-cleanup.store';
 export * from './export-jobs/commands/cleanup-exports/cleanup-exports.command';

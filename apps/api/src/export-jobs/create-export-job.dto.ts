@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { CreateExportJobInput } from '@app/application';
 import {
   CONDITION_OPERATORS,
   EXPORT_FORMATS,
   EXPORT_SOURCES,
-  type ExportFormat,
-  type ExportSource,
   FILE_NAME_PATTERN,
   TICKET_COLUMNS,
   TICKET_FIELDS,
@@ -49,15 +48,16 @@ export class SortLevelDto {
 }
 
 /**
- * POST /export-jobs. The DTO refuses unknown properties and wrong JSON types; everything else (known format,
- * view id, columns, conditions, sort, limits, time zone, file name) is checked by the command handler with the
- * domain's parsers, which name every bad field at once (`filters.and[2].operator`).
+ * POST /export-jobs. The DTO checks the shape at the edge: it refuses unknown properties and wrong JSON types.
+ * What the values mean (known format, view id, columns, conditions, sort, limits, time zone, file name) is checked
+ * once, by the command handler with the domain's parsers, which name every bad field at once
+ * (`filters.and[2].operator`), so a body with several mistakes gets them all in one answer.
  */
-export class CreateExportJobDto {
+export class CreateExportJobDto implements CreateExportJobInput {
   @ApiPropertyOptional({ enum: EXPORT_SOURCES, default: 'tickets' })
   @IsOptional()
   @IsString()
-  source?: ExportSource;
+  source?: string;
 
   @ApiPropertyOptional({
     format: 'uuid',
@@ -71,7 +71,7 @@ export class CreateExportJobDto {
   @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv' })
   @IsOptional()
   @IsString()
-  format?: ExportFormat;
+  format?: string;
 
   @ApiPropertyOptional({
     type: [String],

@@ -9,7 +9,6 @@ import {
   type ExportJobStage,
   type ExportJobStatusValue,
   type ExportSource,
-  findTicketColumn,
 } from '@app/domain';
 
 export class ExportProgressDto {
@@ -163,9 +162,9 @@ export class ExportJobDto {
       status: job.status,
       stage: job.stage,
       progress: { ...job.progress },
-      view: job.query.viewId === null ? null : { id: job.query.viewId, name: job.query.viewName ?? '' },
-      columns: job.query.columns.map((key) => ({ key, label: findTicketColumn(key)?.label ?? key })),
-      requestedBy: { id: job.requestedById, email: job.requestedByEmail },
+      view: job.view && { id: job.view.id, name: job.view.name },
+      columns: job.columns.map(({ key, label }) => ({ key, label })),
+      requestedBy: { id: job.requestedBy.id, email: job.requestedBy.email },
       requestedAt: job.requestedAt.toISOString(),
       snapshotAt: date(job.snapshotAt),
       startedAt: date(job.startedAt),
@@ -173,17 +172,14 @@ export class ExportJobDto {
       expiresAt: date(job.expiresAt),
       attempts: job.attempts,
       retryOf: job.retryOf,
-      file:
-        job.file === null
-          ? null
-          : {
-              name: job.file.name,
-              contentType: job.file.contentType,
-              sizeBytes: job.file.sizeBytes,
-              sha256: job.file.sha256,
-              rowCount: job.file.rowCount,
-            },
-      error: job.error === null ? null : { code: job.error.code, message: job.error.message },
+      file: job.file && {
+        name: job.file.name,
+        contentType: job.file.contentType,
+        sizeBytes: job.file.sizeBytes,
+        sha256: job.file.sha256,
+        rowCount: job.file.rowCount,
+      },
+      error: job.error && { code: job.error.code, message: job.error.message },
       links: canDownload ? { self, download: `${self}/download` } : { self },
     };
   }

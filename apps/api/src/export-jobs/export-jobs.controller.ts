@@ -40,7 +40,7 @@ import {
   CreateExportJobCommand,
   GetExportJobByIdQuery,
   ListExportJobsQuery,
-  OpenExportDownloadQuery,
+  OpenExportDownloadCommand,
   RetryExportJobCommand,
 } from '@app/application';
 import { type Actor, ValidationError } from '@app/domain';
@@ -122,10 +122,10 @@ export class ExportJobsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: HttpResponse,
   ): Promise<ExportJobDto> {
-    const { id, created } = await this.commands.execute(
+    const { details, created } = await this.commands.execute(
       new CreateExportJobCommand(caller, { ...body }, idempotencyKeyOf(idempotencyKey)),
     );
-    const job = ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(caller.actor, id)));
+    const job = ExportJobDto.from(details);
     response.status(created ? 202 : 200);
     response.setHeader('Location', job.links.self);
     return job;
@@ -184,7 +184,7 @@ export class ExportJobsController {
     @Param('id', UuidParamPipe) id: string,
     @Res({ passthrough: true }) response: HttpResponse,
   ): Promise<StreamableFile> {
-    const file = await this.queries.execute(new OpenExportDownloadQuery(caller, id));
+    const file = await this.commands.execute(new OpenExportDownloadCommand(caller, id));
     response.setHeader('Content-Type', file.contentType);
     response.setHeader('Content-Length', String(file.sizeBytes));
     response.setHeader('Content-Disposition', attachmentDisposition(file.fileName));
@@ -209,8 +209,7 @@ export class ExportJobsController {
   @ApiNotFoundResponse({ description: 'No such job, or not visible to the caller', content: problem })
   @ApiConflictResponse({ description: 'Already finished', content: problem })
   async cancel(@Caller() caller: CallContext, @Param('id', UuidParamPipe) id: string): Promise<ExportJobDto> {
-    await this.commands.execute(new CancelExportJobCommand(caller, id));
-    return ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(caller.actor, id)));
+    return ExportJobDto.from(await this.commands.execute(new CancelExportJobCommand(caller, id)));
   }
 
   @Post(':id/retry')
@@ -227,8 +226,7 @@ export class ExportJobsController {
     @Param('id', UuidParamPipe) id: string,
     @Res({ passthrough: true }) response: HttpResponse,
   ): Promise<ExportJobDto> {
-    const { id: newId } = await this.commands.execute(new RetryExportJobCommand(caller, id));
-    const job = ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(caller.actor, newId)));
+    const job = ExportJobDto.from(await this.commands.execute(new RetryExportJobCommand(caller, id)));
     response.setHeader('Location', job.links.self);
     return job;
   }

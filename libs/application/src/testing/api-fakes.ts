@@ -3,10 +3,13 @@ import { ConcurrentUpdateError, ExportJob, type ExportJobProps } from '@app/doma
 import type { AuditEntry } from '../ports/audit-log';
 import { AuditLog } from '../ports/audit-log';
 import { Clock } from '../ports/clock';
+import { exportJobView } from '../export-jobs/queries/export-job-details';
 import {
+  type ExportDownloadView,
   type ExportJobListFilter,
   type ExportJobListPage,
   ExportJobReadModel,
+  type ExportJobView,
 } from '../ports/export-job.read-model';
 import {
   type AddOptions,
@@ -15,7 +18,6 @@ import {
   type SaveOptions,
   type StoredFileRecord,
 } from '../ports/export-job.repository';
-import { type ExportJobRef, ExportQueue } from '../ports/export-queue';
 import { ExportRequestSettings } from '../ports/export-request-settings';
 import {
   FileStorage,
@@ -154,21 +156,6 @@ export class FakeTicketViewRepository extends TicketViewRepository {
   }
 }
 
-export class RecordingQueue extends ExportQueue {
-  readonly enqueued: ExportJobRef[] = [];
-  failing = false;
-
-  enqueue(ref: ExportJobRef): Promise<void> {
-    if (this.failing) return Promise.reject(new Error('connection refused'));
-    this.enqueued.push(ref);
-    return Promise.resolve();
-  }
-
-  contains(): Promise<boolean> {
-    return unexpected('ExportQueue.contains');
-  }
-}
-
 export class RecordingAuditLog extends AuditLog {
   readonly entries: AuditEntry[] = [];
   record(entry: AuditEntry): Promise<void> {
@@ -177,15 +164,42 @@ export class RecordingAuditLog extends AuditLog {
   }
 }
 
+/**
+ * Reads the jobs a FakeExportJobRepository holds, as the SQL read model reads the table the repository writes;
+ * `files` are the stored files that still exist (a job's file missing here has been deleted).
+ */
 export class FakeReadModel extends ExportJobReadModel {
-  constructor(readonly files: StoredFileRecord[] = []) {
+  constructor(
+    private readonly jobs: FakeExportJobRepository,
+    readonly files: StoredFileRecord[] = [],
+  ) {
     super();
+  }
+  findById(tenantId: string, id: string): Promise<ExportJobView | null> {
+    const props = this.jobs.stored(id);
+    if (!props || props.tenantId !== tenantId) return Promise.resolve(null);
+    return Promise.resolve(exportJobView(ExportJob.restore(props)));
   }
   list(_tenantId: string, _filter: ExportJobListFilter): Promise<ExportJobListPage> {
     return unexpected('ExportJobReadModel.list');
   }
-  findFile(tenantId: string, fileId: string): Promise<StoredFileRecord | null> {
-    return Promise.resolve(this.files.find((f) => f.id === fileId && f.tenantId === tenantId) ?? null);
+  findDownload(tenantId: string, jobId: string): Promise<ExportDownloadView | null> {
+    const props = this.jobs.stored(jobId);
+    if (!props || props.tenantId !== tenantId) return Promise.resolve(null);
+    const { file } = props;
+    const stored = file && this.files.find((f) => f.id === file.storedFileId && f.tenantId === tenantId);
+    return Promise.resolve({
+      tenantId: props.tenantId,
+      requestedById: props.requestedById,
+      status: props.status,
+      expiresAt: props.expiresAt,
+      file: file && {
+        name: file.name,
+        contentType: file.contentType,
+        sha256: file.sha256,
+        objectKey: stored ? stored.objectKey : null,
+      },
+    });
   }
 }
 

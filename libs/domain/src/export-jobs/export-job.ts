@@ -71,6 +71,14 @@ export interface RequestExportJob {
 
 const HOUR_MS = 3_600_000;
 
+/** Past its retention (ExportJob.isExpiredAt), for read models that hold a job's state without the aggregate. */
+export function isExportExpiredAt(
+  job: { readonly status: ExportJobStatusValue; readonly expiresAt: Date | null },
+  now: Date,
+): boolean {
+  return job.status === 'expired' || (job.expiresAt !== null && job.expiresAt.getTime() <= now.getTime());
+}
+
 /**
  * An export job. State changes only through the named methods below, each checked against the transition table
  * of ExportJobStatus. Progress is monotone: `percent` never goes down and reaches 100 only on completion.
@@ -200,10 +208,7 @@ export class ExportJob {
 
   /** Past its retention: downloads are refused from this moment, even before the cleanup has run. */
   isExpiredAt(now: Date): boolean {
-    return (
-      this.props.status === 'expired' ||
-      (this.props.expiresAt !== null && this.props.expiresAt.getTime() <= now.getTime())
-    );
+    return isExportExpiredAt(this.props, now);
   }
 
   get id(): string {

@@ -359,8 +359,12 @@ export function buildTicketQuery(
   view: TicketViewDefinition | null,
   refinement: TicketQueryRefinement = {},
 ): TicketQuery {
+  return refineTicketQuery(view ? parseStoredView(view) : DEFAULT_TICKET_QUERY, refinement);
+}
+
+/** buildTicketQuery on a query already parsed (a stored view read once); throws ValidationError naming every bad field. */
+export function refineTicketQuery(base: TicketQuery, refinement: TicketQueryRefinement = {}): TicketQuery {
   const problems = new Problems();
-  const base = view ? parseStoredView(view) : DEFAULT_TICKET_QUERY;
   const columns =
     refinement.columns === undefined ? base.columns : parseColumns(refinement.columns, 'columns', problems);
   const sort = refinement.sort === undefined ? base.sort : parseSort(refinement.sort, 'sort', problems);

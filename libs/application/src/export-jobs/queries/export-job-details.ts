@@ -1,20 +1,59 @@
-import { type Actor, canDownloadExportJob, ExportJob, type ExportJobProps } from '@app/domain';
+import { type Actor, canDownloadExportJob, type ExportJob, isExportExpiredAt } from '@app/domain';
+import { exportColumnRefs, type ExportJobView } from '../../ports/export-job.read-model';
 
 /** A job as its reader may see it: the job's state and whether this reader may download its file right now. */
 export interface ExportJobDetails {
-  readonly job: ExportJobProps;
+  readonly job: ExportJobView;
   readonly canDownload: boolean;
 }
 
-export function exportJobDetails(job: ExportJob | ExportJobProps, actor: Actor, now: Date): ExportJobDetails {
-  const aggregate = job instanceof ExportJob ? job : ExportJob.restore(job);
-  const props = aggregate.toSnapshot();
+export function exportJobDetails(job: ExportJobView, actor: Actor, now: Date): ExportJobDetails {
   return {
-    job: props,
+    job,
     canDownload:
-      props.status === 'completed' &&
-      props.file !== null &&
-      !aggregate.isExpiredAt(now) &&
-      canDownloadExportJob(actor, props),
+      job.status === 'completed' &&
+      job.file !== null &&
+      !isExportExpiredAt(job, now) &&
+      canDownloadExportJob(actor, ownerOf(job)),
+  };
+}
+
+/** The facts the export policy needs about a job. */
+export function ownerOf(job: ExportJobView): { tenantId: string; requestedById: string } {
+  return { tenantId: job.tenantId, requestedById: job.requestedBy.id };
+}
+
+/** The view of a job a command just saved, so it answers with the state it produced without reading it back. */
+export function exportJobView(job: ExportJob): ExportJobView {
+  const s = job.toSnapshot();
+  return {
+    id: s.id,
+    tenantId: s.tenantId,
+    source: s.source,
+    format: s.format,
+    status: s.status,
+    stage: s.stage,
+    progress: { ...s.progress },
+    view: s.query.viewId === null ? null : { id: s.query.viewId, name: s.query.viewName ?? '' },
+    columns: exportColumnRefs(s.query.columns),
+    requestedBy: { id: s.requestedById, email: s.requestedByEmail },
+    requestedAt: s.requestedAt,
+    snapshotAt: s.snapshotAt,
+    startedAt: s.startedAt,
+    completedAt: s.completedAt,
+    expiresAt: s.expiresAt,
+    attempts: s.attempts,
+    retryOf: s.retryOf,
+    file:
+      s.file === null
+        ? null
+        : {
+            name: s.file.name,
+            contentType: s.file.contentType,
+            sizeBytes: s.file.sizeBytes,
+            sha256: s.file.sha256,
+            rowCount: s.file.rowCount,
+          },
+    error: s.error === null ? null : { code: s.error.code, message: s.error.message },
   };
 }

@@ -1,6 +1,6 @@
 import { type AddOptions, type AddOutcome, ExportJobRepository, type SaveOptions } from '@app/application';
 import { ConcurrentUpdateError, type ExportJob } from '@app/domain';
-import { type DataSource, MoreThanOrEqual } from 'typeorm';
+import { type DataSource, type EntityManager, type FindOptionsWhere, MoreThanOrEqual } from 'typeorm';
 import { ExportJobOrmEntity } from '../entities/export-job.orm-entity';
 import { StoredFileOrmEntity } from '../entities/stored-file.orm-entity';
 import { insertAuditRows } from './audit-rows';
@@ -18,11 +18,8 @@ export class TypeormExportJobRepository extends ExportJobRepository {
   }
 
   async findById(tenantId: string, id: string): Promise<ExportJob | null> {
-    const row = await this.dataSource.getRepository(ExportJobOrmEntity).findOne({ where: { tenantId, id } });
-    if (!row) return null;
-    const job = ExportJobMapper.toDomain(row);
-    this.versions.set(job, row.version);
-    return job;
+    const row = await findUnique(this.dataSource.manager, { tenantId, id });
+    return row ? this.restore(row) : null;
   }
 
   /** The job, its new file and its audit rows in one transaction; a stale version fails the whole of it. */
@@ -67,8 +64,11 @@ export class TypeormExportJobRepository extends ExportJobRepository {
     key: string,
     since: Date,
   ): Promise<ExportJob | null> {
-    const row = await this.dataSource.getRepository(ExportJobOrmEntity).findOne({
-      where: { tenantId, requestedById, idempotencyKey: key, requestedAt: MoreThanOrEqual(since) },
+    const row = await findUnique(this.dataSource.manager, {
+      tenantId,
+      requestedById,
+      idempotencyKey: key,
+      requestedAt: MoreThanOrEqual(since),
     });
     return row ? this.restore(row) : null;
   }
@@ -85,9 +85,7 @@ export class TypeormExportJobRepository extends ExportJobRepository {
         `export-requester:${tenantId}:${requestedById}`,
       ]);
       if (idempotencyKey !== null) {
-        const holder = await manager
-          .getRepository(ExportJobOrmEntity)
-          .findOne({ where: { tenantId, requestedById, idempotencyKey } });
+        const holder = await findUnique(manager, { tenantId, requestedById, idempotencyKey });
         if (holder && holder.requestedAt.getTime() >= options.idempotentSince.getTime())
           return { outcome: 'duplicate', existing: this.restore(holder) };
         // The key outlived its window: release it. The version bump makes a stale copy of that job fail its save.
@@ -116,4 +114,16 @@ export class TypeormExportJobRepository extends ExportJobRepository {
     this.versions.set(job, row.version);
     return job;
   }
+}
+
+/**
+ * The one row a unique key names (the id, or a requester's idempotency key), with its eager joins, in one query:
+ * `findOne` would add `LIMIT 1`, which TypeORM answers with a second query once relations are joined.
+ */
+async function findUnique(
+  manager: EntityManager,
+  where: FindOptionsWhere<ExportJobOrmEntity>,
+): Promise<ExportJobOrmEntity | null> {
+  const rows = await manager.find(ExportJobOrmEntity, { where });
+  return rows[0] ?? null;
 }

@@ -1,6 +1,6 @@
 import { type Actor, type ExportJobStatusValue, SystemPermissions } from '@app/domain';
 import { anActor, anExportJob, GLOBEX_TENANT_ID } from '@app/domain/testing/export-job.factory';
-import { FakeExportJobRepository } from '../../../testing/api-fakes';
+import { FakeExportJobRepository, FixedClock } from '../../../testing/api-fakes';
 import { CancelExportJobCommand } from './cancel-export-job.command';
 import { CancelExportJobHandler } from './cancel-export-job.handler';
 
@@ -11,7 +11,7 @@ const revokedAgent = anActor({ permissions: P.ManageTickets });
 
 function setup() {
   const jobs = new FakeExportJobRepository();
-  const handler = new CancelExportJobHandler(jobs);
+  const handler = new CancelExportJobHandler(jobs, new FixedClock(new Date('2026-03-02T09:00:30Z')));
   const cancel = (actor: Actor, id: string) =>
     handler.execute(new CancelExportJobCommand({ actor, ip: '10.0.0.1', userAgent: 'jest' }, id));
   return { jobs, cancel };
@@ -24,7 +24,10 @@ describe('CancelExportJobHandler', () => {
       const { jobs, cancel } = setup();
       const job = anExportJob({ requestedBy: agent, status });
       jobs.seed(job);
-      await expect(cancel(agent, job.id)).resolves.toEqual({ id: job.id });
+      await expect(cancel(agent, job.id)).resolves.toMatchObject({
+        job: { id: job.id, status: 'cancelled', stage: null },
+        canDownload: false,
+      });
       expect(jobs.stored(job.id)).toMatchObject({ status: 'cancelled', stage: null });
       expect(jobs.audit).toEqual([
         {
@@ -84,7 +87,7 @@ describe('CancelExportJobHandler', () => {
     const job = anExportJob({ requestedBy: agent, status: 'running' });
     jobs.seed(job);
     jobs.staleSaves = 1;
-    await cancel(agent, job.id);
+    await expect(cancel(agent, job.id)).resolves.toMatchObject({ job: { status: 'cancelled' } });
     expect(jobs.stored(job.id)?.status).toBe('cancelled');
     expect(jobs.audit).toHaveLength(1);
   });

@@ -1,7 +1,9 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { canCancelExportJob, canSeeExportJob, ConcurrentUpdateError } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
+import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
+import { type ExportJobDetails, exportJobDetails, exportJobView } from '../../queries/export-job-details';
 import { CancelExportJobCommand } from './cancel-export-job.command';
 
 /** A cancel racing the worker's progress writes loses the optimistic check; it reloads and tries again. */
@@ -9,9 +11,12 @@ const ATTEMPTS = 3;
 
 @CommandHandler(CancelExportJobCommand)
 export class CancelExportJobHandler implements ICommandHandler<CancelExportJobCommand> {
-  constructor(private readonly jobs: ExportJobRepository) {}
+  constructor(
+    private readonly jobs: ExportJobRepository,
+    private readonly clock: Clock,
+  ) {}
 
-  async execute({ context, jobId }: CancelExportJobCommand): Promise<{ id: string }> {
+  async execute({ context, jobId }: CancelExportJobCommand): Promise<ExportJobDetails> {
     const { actor } = context;
     for (let attempt = 1; ; attempt += 1) {
       const job = await this.jobs.findById(actor.tenantId, jobId);
@@ -34,7 +39,7 @@ export class CancelExportJobHandler implements ICommandHandler<CancelExportJobCo
             },
           ],
         });
-        return { id: job.id };
+        return exportJobDetails(exportJobView(job), actor, this.clock.now());
       } catch (error) {
         if (!(error instanceof ConcurrentUpdateError) || attempt >= ATTEMPTS) throw error;
       }

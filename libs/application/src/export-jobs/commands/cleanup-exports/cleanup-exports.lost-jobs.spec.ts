@@ -32,12 +32,13 @@ describe('CleanupExportsHandler', () => {
       expect(world.props(stalled.id).status).toBe('running');
       expect(world.props(busy.id).status).toBe('running');
       expect(queue.asked.sort()).toEqual([lost.id, stalled.id].sort());
+      expect(queue.enqueued).toEqual([]);
     });
 
     it('leaves the job running and counts an error when the queue cannot be asked', async () => {
       const { world, queue, run, running } = setup();
       const job = running(ago(5 * MINUTE));
-      queue.down = true;
+      queue.failing = true;
 
       await expect(run()).resolves.toEqual(summary({ errors: 1 }));
       expect(world.props(job.id).status).toBe('running');

@@ -1,21 +1,17 @@
+import type { ExportRequestInput } from '@app/domain';
 import { Command } from '@nestjs/cqrs';
 import type { CallContext } from '../../../auth/call-context';
+import type { ExportJobDetails } from '../../queries/export-job-details';
 
-/** The body of POST /export-jobs as received; the handler validates every field (CONTRACT §5). */
-export interface CreateExportJobInput {
-  readonly source?: unknown;
-  readonly viewId?: unknown;
-  readonly format?: unknown;
-  readonly columns?: unknown;
-  readonly filters?: unknown;
-  readonly sort?: unknown;
-  readonly search?: unknown;
-  readonly timezone?: unknown;
-  readonly fileName?: unknown;
-}
+/**
+ * The body of POST /export-jobs, its JSON shape already checked at the edge; the handler parses what it means, once,
+ * with the domain's parseExportRequest.
+ */
+export type CreateExportJobInput = ExportRequestInput;
 
 export interface CreateExportJobResult {
-  readonly id: string;
+  /** The job as it was saved (or, for a replay, as it is now). */
+  readonly details: ExportJobDetails;
   /** False when an earlier request with the same idempotency key and body made the job. */
   readonly created: boolean;
 }

@@ -6,9 +6,9 @@ import {
   FakeExportJobRepository,
   FakeTicketViewRepository,
   FixedClock,
-  RecordingQueue,
   settings,
 } from '../../../testing/api-fakes';
+import { RecordingQueue } from '../../../testing/recording-queue';
 import { CreateExportJobCommand, type CreateExportJobInput } from './create-export-job.command';
 import { CreateExportJobHandler } from './create-export-job.handler';
 
@@ -67,7 +67,7 @@ describe('CreateExportJobHandler', () => {
     const { jobs, queue, run } = setup();
     const result = await run({});
     expect(result.created).toBe(true);
-    expect(jobs.stored(result.id)).toMatchObject({
+    expect(jobs.stored(result.details.job.id)).toMatchObject({
       tenantId: agent.tenantId,
       requestedById: agent.userId,
       requestedByEmail: 'agent@acme.test',
@@ -91,18 +91,53 @@ describe('CreateExportJobHandler', () => {
         tenantId: agent.tenantId,
         actorId: agent.userId,
         action: 'export.requested',
-        jobId: result.id,
+        jobId: result.details.job.id,
         ip: '10.0.0.7',
         userAgent: 'jest',
         details: { source: 'tickets', format: 'csv', viewId: null },
       },
     ]);
-    expect(queue.enqueued).toEqual([{ tenantId: agent.tenantId, jobId: result.id }]);
+    expect(queue.enqueued).toEqual([{ tenantId: agent.tenantId, jobId: result.details.job.id }]);
+  });
+
+  it('answers with the job as it saved it, as the API shows it, without reading it back', async () => {
+    const { jobs, run } = setup();
+    const reads = jest.spyOn(jobs, 'findById');
+    const { details } = await run({ viewId: OPEN_VIEW.id, columns: ['id', 'title'], format: 'json' });
+    expect(details).toEqual({
+      job: {
+        id: details.job.id,
+        tenantId: agent.tenantId,
+        source: 'tickets',
+        format: 'json',
+        status: 'queued',
+        stage: 'queued',
+        progress: { percent: 0, rowsExported: 0, totalRows: null },
+        view: { id: OPEN_VIEW.id, name: 'Open tickets' },
+        columns: [
+          { key: 'id', label: 'Ticket ID' },
+          { key: 'title', label: 'Title' },
+        ],
+        requestedBy: { id: agent.userId, email: 'agent@acme.test' },
+        requestedAt: NOW,
+        snapshotAt: null,
+        startedAt: null,
+        completedAt: null,
+        expiresAt: null,
+        attempts: 0,
+        retryOf: null,
+        file: null,
+        error: null,
+      },
+      canDownload: false,
+    });
+    expect(jobs.stored(details.job.id)?.status).toBe('queued');
+    expect(reads).not.toHaveBeenCalled();
   });
 
   it("refines a view: columns and sort replace the view's, filters are ANDed as a second group", async () => {
     const { jobs, run } = setup();
-    const { id } = await run({
+    const { details } = await run({
       viewId: OPEN_VIEW.id,
       format: 'ndjson',
       columns: ['title', 'tags'],
@@ -112,7 +147,7 @@ describe('CreateExportJobHandler', () => {
       timezone: 'Europe/Paris',
       fileName: 'weekly report',
     });
-    expect(jobs.stored(id)).toMatchObject({
+    expect(jobs.stored(details.job.id)).toMatchObject({
       format: 'ndjson',
       query: {
         columns: ['title', 'tags'],
@@ -181,7 +216,7 @@ describe('CreateExportJobHandler', () => {
       const { jobs, queue, run } = setup();
       const first = await run({ format: 'json', columns: ['id', 'title'] }, 'key-1');
       const again = await run({ columns: ['id', 'title'], format: 'json' }, 'key-1');
-      expect(again).toEqual({ id: first.id, created: false });
+      expect(again).toEqual({ details: first.details, created: false });
       expect(jobs.writes).toHaveLength(1);
       expect(queue.enqueued).toHaveLength(1);
     });
@@ -197,7 +232,7 @@ describe('CreateExportJobHandler', () => {
       const mine = await run({}, 'key-1');
       const theirs = await run({}, 'key-1', anActor());
       expect(theirs.created).toBe(true);
-      expect(theirs.id).not.toBe(mine.id);
+      expect(theirs.details.job.id).not.toBe(mine.details.job.id);
     });
 
     it('binds for 24 hours only', async () => {
@@ -206,7 +241,7 @@ describe('CreateExportJobHandler', () => {
       clock.current = new Date(NOW.getTime() + 24 * HOUR_MS + 1);
       const later = await run({ format: 'json' }, 'key-1');
       expect(later.created).toBe(true);
-      expect(later.id).not.toBe(first.id);
+      expect(later.details.job.id).not.toBe(first.details.job.id);
     });
 
     it('replays the job another request stored with the key meanwhile (a race lost inside add)', async () => {
@@ -254,9 +289,9 @@ describe('CreateExportJobHandler', () => {
   it('still accepts the job when the queue is down: it stays queued for the reconciler', async () => {
     const { jobs, queue, run } = setup();
     queue.failing = true;
-    const { id, created } = await run({});
+    const { details, created } = await run({});
     expect(created).toBe(true);
-    expect(jobs.stored(id)?.status).toBe('queued');
+    expect(jobs.stored(details.job.id)?.status).toBe('queued');
   });
 
   it('decides on the permission as it is now: a revoked flag refuses at once', async () => {

@@ -1,17 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { canRequestExport, ExportJob, type FieldError, isUuid } from '@app/domain';
+import {
+  type Actor,
+  canRequestExport,
+  ExportJob,
+  type FieldError,
+  parseExportRequest,
+  parseExportViewId,
+  type RefinedView,
+} from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
-import type { CallContext } from '../../../auth/call-context';
 import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { ExportRequestSettings } from '../../../ports/export-request-settings';
-import { type TicketViewRecord, TicketViewRepository } from '../../../ports/ticket-view.repository';
+import { TicketViewRepository } from '../../../ports/ticket-view.repository';
+import { queryOfView } from '../../../tickets/stored-view';
+import { exportJobDetails, exportJobView } from '../../queries/export-job-details';
 import { CreateExportJobCommand, type CreateExportJobResult } from './create-export-job.command';
 import { IdempotencyKeyReusedError, TooManyActiveExportJobsError } from './create-export-job.errors';
-import { parseExportRequest } from './parse-export-request';
 import { requestFingerprint } from './request-fingerprint';
 
 /** How long an Idempotency-Key binds a user's request to its job. */
@@ -43,11 +51,12 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
         idempotencyKey,
         idempotentSince,
       );
-      if (earlier) return replay(earlier, requestHash);
+      if (earlier) return this.replay(earlier, requestHash, actor, now);
     }
-    const viewIdError = viewIdProblem(input.viewId);
-    const view = viewIdError ? null : await this.findView(context, input.viewId);
-    const { source, format, query } = parseExportRequest(input, view, viewIdError ? [viewIdError] : []);
+    const viewIdErrors: FieldError[] = [];
+    const viewId = parseExportViewId(input.viewId, viewIdErrors);
+    const view = viewId === null ? null : await this.findView(actor, viewId);
+    const { source, format, query } = parseExportRequest(input, view, viewIdErrors);
     const job = ExportJob.request({
       id: randomUUID(),
       tenantId: actor.tenantId,
@@ -74,21 +83,27 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       maxActivePerRequester: this.settings.maxActivePerRequester,
       idempotentSince,
     });
-    if (added.outcome === 'duplicate') return replay(added.existing, requestHash);
+    if (added.outcome === 'duplicate') return this.replay(added.existing, requestHash, actor, now);
     if (added.outcome === 'too-many-active')
       throw new TooManyActiveExportJobsError(
         this.settings.maxActivePerRequester,
         this.settings.retryAfterSeconds,
       );
     await this.enqueue(job);
-    return { id: job.id, created: true };
+    return { details: exportJobDetails(exportJobView(job), actor, now), created: true };
   }
 
-  private async findView({ actor }: CallContext, viewId: unknown): Promise<TicketViewRecord | null> {
-    if (typeof viewId !== 'string') return null;
-    const view = await this.views.findUsable(actor.tenantId, actor.userId, viewId);
-    if (!view) throw new ResourceNotFoundError('TICKET_VIEW', viewId);
-    return view;
+  /** The view, visible to the actor, read once: a stored view that no longer validates is TICKET_VIEW.INVALID. */
+  private async findView(actor: Actor, viewId: string): Promise<RefinedView> {
+    const record = await this.views.findUsable(actor.tenantId, actor.userId, viewId);
+    if (!record) throw new ResourceNotFoundError('TICKET_VIEW', viewId);
+    return { id: record.id, name: record.name, query: queryOfView(record) };
+  }
+
+  /** The job an earlier request with this key made, as it is now; the same key with another body is refused. */
+  private replay(job: ExportJob, requestHash: string | null, actor: Actor, now: Date): CreateExportJobResult {
+    if (job.toSnapshot().requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+    return { details: exportJobDetails(exportJobView(job), actor, now), created: false };
   }
 
   /** The job is saved and queued in PostgreSQL; if Redis is away the worker's reconciler enqueues it later. */
@@ -102,14 +117,4 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
     }
   }
-}
-
-function viewIdProblem(viewId: unknown): FieldError | null {
-  if (viewId === undefined || viewId === null || (typeof viewId === 'string' && isUuid(viewId))) return null;
-  return { field: 'viewId', message: 'must be a view id (UUID)' };
-}
-
-function replay(job: ExportJob, requestHash: string | null): CreateExportJobResult {
-  if (job.toSnapshot().requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-  return { id: job.id, created: false };
 }

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { type Actor, type ExportJobStatusValue, SystemPermissions } from '@app/domain';
 import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
-import { FakeExportJobRepository, FixedClock, RecordingQueue, settings } from '../../../testing/api-fakes';
+import { FakeExportJobRepository, FixedClock, settings } from '../../../testing/api-fakes';
+import { RecordingQueue } from '../../../testing/recording-queue';
 import { RetryExportJobCommand } from './retry-export-job.command';
 import { RetryExportJobHandler } from './retry-export-job.handler';
 
@@ -30,8 +31,11 @@ describe('RetryExportJobHandler', () => {
       const { jobs, queue, retry } = setup();
       const original = anExportJob({ requestedBy: agent, status });
       jobs.seed(original);
-      const { id } = await retry(agent, original.id);
+      const { job, canDownload } = await retry(agent, original.id);
+      const { id } = job;
       expect(id).not.toBe(original.id);
+      expect(job).toMatchObject({ status: 'queued', retryOf: original.id, requestedAt: NOW, attempts: 0 });
+      expect(canDownload).toBe(false);
       expect(jobs.stored(id)).toMatchObject({
         status: 'queued',
         retryOf: original.id,
@@ -52,7 +56,7 @@ describe('RetryExportJobHandler', () => {
     const { jobs, retry } = setup();
     const original = anExportJob({ requestedBy: agent, status: 'failed' });
     jobs.seed(original);
-    const { id } = await retry(admin, original.id);
+    const { id } = (await retry(admin, original.id)).job;
     expect(jobs.stored(id)).toMatchObject({
       requestedById: admin.userId,
       requestedByEmail: 'admin@acme.test',
@@ -92,7 +96,7 @@ describe('RetryExportJobHandler', () => {
     queue.failing = true;
     const original = anExportJob({ requestedBy: agent, status: 'cancelled' });
     jobs.seed(original);
-    const { id } = await retry(agent, original.id);
+    const { id } = (await retry(agent, original.id)).job;
     expect(jobs.stored(id)?.status).toBe('queued');
   });
 });

@@ -7,6 +7,7 @@ import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { ExportRequestSettings } from '../../../ports/export-request-settings';
+import { type ExportJobDetails, exportJobDetails, exportJobView } from '../../queries/export-job-details';
 import { TooManyActiveExportJobsError } from '../create-export-job/create-export-job.errors';
 import { RetryExportJobCommand } from './retry-export-job.command';
 
@@ -21,7 +22,7 @@ export class RetryExportJobHandler implements ICommandHandler<RetryExportJobComm
     private readonly settings: ExportRequestSettings,
   ) {}
 
-  async execute({ context, jobId }: RetryExportJobCommand): Promise<{ id: string }> {
+  async execute({ context, jobId }: RetryExportJobCommand): Promise<ExportJobDetails> {
     const { actor } = context;
     const original = await this.jobs.findById(actor.tenantId, jobId);
     if (!original || !canSeeExportJob(actor, original)) throw new ResourceNotFoundError('EXPORT_JOB', jobId);
@@ -61,6 +62,6 @@ export class RetryExportJobHandler implements ICommandHandler<RetryExportJobComm
         `export job ${job.id} is saved but not enqueued (${reason}); the reconciler will enqueue it`,
       );
     }
-    return { id: job.id };
+    return exportJobDetails(exportJobView(job), actor, now);
   }
 }

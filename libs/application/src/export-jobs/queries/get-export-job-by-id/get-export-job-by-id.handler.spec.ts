@@ -6,7 +6,8 @@ import {
   COMPLETED_AT,
   GLOBEX_TENANT_ID,
 } from '@app/domain/testing/export-job.factory';
-import { FakeExportJobRepository, FixedClock } from '../../../testing/api-fakes';
+import { exportColumnRefs } from '../../../ports/export-job.read-model';
+import { FakeExportJobRepository, FakeReadModel, FixedClock } from '../../../testing/api-fakes';
 import { GetExportJobByIdHandler } from './get-export-job-by-id.handler';
 import { GetExportJobByIdQuery } from './get-export-job-by-id.query';
 
@@ -25,7 +26,7 @@ const SOON_AFTER_COMPLETION = new Date(COMPLETED_AT.getTime() + HOUR_MS);
 
 function setup(now = SOON_AFTER_COMPLETION) {
   const jobs = new FakeExportJobRepository();
-  const handler = new GetExportJobByIdHandler(jobs, new FixedClock(now));
+  const handler = new GetExportJobByIdHandler(new FakeReadModel(jobs), new FixedClock(now));
   return { jobs, get: (actor: Actor, id: string) => handler.execute(new GetExportJobByIdQuery(actor, id)) };
 }
 
@@ -34,7 +35,31 @@ describe('GetExportJobByIdHandler', () => {
     const { jobs, get } = setup();
     const job = anExportJob({ requestedBy: agent, status: 'running' });
     jobs.seed(job);
-    await expect(get(agent, job.id)).resolves.toEqual({ job: job.toSnapshot(), canDownload: false });
+    const { query, ...props } = job.toSnapshot();
+    await expect(get(agent, job.id)).resolves.toEqual({
+      job: {
+        id: props.id,
+        tenantId: props.tenantId,
+        source: props.source,
+        format: props.format,
+        status: 'running',
+        stage: props.stage,
+        progress: props.progress,
+        view: null,
+        columns: exportColumnRefs(query.columns),
+        requestedBy: { id: agent.userId, email: agent.email },
+        requestedAt: props.requestedAt,
+        snapshotAt: props.snapshotAt,
+        startedAt: props.startedAt,
+        completedAt: null,
+        expiresAt: null,
+        attempts: props.attempts,
+        retryOf: null,
+        file: null,
+        error: null,
+      },
+      canDownload: false,
+    });
   });
 
   it.each<[string, Actor, Actor, boolean]>([

@@ -1,7 +1,8 @@
 import { type Actor, SystemPermissions } from '@app/domain';
 import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
 import type { ExportJobListFilter, ExportJobListPage } from '../../../ports/export-job.read-model';
-import { FakeReadModel, FixedClock } from '../../../testing/api-fakes';
+import { FakeExportJobRepository, FakeReadModel, FixedClock } from '../../../testing/api-fakes';
+import { exportJobView } from '../export-job-details';
 import { ListExportJobsHandler } from './list-export-jobs.handler';
 import { ListExportJobsQuery } from './list-export-jobs.query';
 
@@ -12,7 +13,7 @@ class RecordingReadModel extends FakeReadModel {
   override list(tenantId: string, filter: ExportJobListFilter): Promise<ExportJobListPage> {
     this.calls.push({ tenantId, filter });
     return Promise.resolve({
-      items: [anExportJob({ status: 'completed' }).toSnapshot()],
+      items: [exportJobView(anExportJob({ status: 'completed' }))],
       nextCursor: 'next',
     });
   }
@@ -33,7 +34,7 @@ describe('ListExportJobsHandler', () => {
     ],
     ['a user without permissions sees its own jobs', anActor({ permissions: 0 }), false],
   ])('%s', async (_case, actor, wholeTenant) => {
-    const readModel = new RecordingReadModel();
+    const readModel = new RecordingReadModel(new FakeExportJobRepository());
     const handler = new ListExportJobsHandler(readModel, new FixedClock(new Date()));
     const page = await handler.execute(
       new ListExportJobsQuery(actor, { statuses: ['failed'], limit: 10, cursor: 'c' }),

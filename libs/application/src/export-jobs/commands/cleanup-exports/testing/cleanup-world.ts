@@ -13,7 +13,7 @@ import {
   type IdleRunningJob,
 } from '../../../../ports/export-cleanup.store';
 import type { SaveOptions } from '../../../../ports/export-job.repository';
-import { type ExportJobRef, ExportQueue } from '../../../../ports/export-queue';
+import { RecordingQueue } from '../../../../testing/recording-queue';
 import { FileStorage, type ObjectUpload, type StorageProvider } from '../../../../ports/file-storage';
 import {
   type AbandonedUploadCriteria,
@@ -252,27 +252,12 @@ class FakeStorage extends FileStorage {
   }
 }
 
-class FakeQueue extends ExportQueue {
-  readonly entries = new Set<string>();
-  readonly asked: string[] = [];
-  down = false;
-
-  contains(jobId: string): Promise<boolean> {
-    this.asked.push(jobId);
-    if (this.down) return Promise.reject(new Error('Connection is closed.'));
-    return Promise.resolve(this.entries.has(jobId));
-  }
-  enqueue(_ref: ExportJobRef): Promise<void> {
-    return unexpected('ExportQueue.enqueue');
-  }
-}
-
 export function setup() {
   const world = new World();
   const store = new FakeCleanupStore(world);
   const storage = new FakeStorage(world.log);
   const journal = new FakeJournal(world);
-  const queue = new FakeQueue();
+  const queue = new RecordingQueue();
   const handler = new CleanupExportsHandler(store, world.jobs, storage, journal, queue, new FixedClock(NOW));
   const run = (): Promise<CleanupSummary> => handler.execute(new CleanupExportsCommand());
   /** A completed job whose file is in storage, expiring at `expiresAt`. */

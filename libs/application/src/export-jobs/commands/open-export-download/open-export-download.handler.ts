@@ -1,18 +1,17 @@
-import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { canDownloadExportJob, canSeeExportJob } from '@app/domain';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { canDownloadExportJob, canSeeExportJob, isExportExpiredAt } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import type { CallContext } from '../../../auth/call-context';
 import { AuditLog } from '../../../ports/audit-log';
 import { Clock } from '../../../ports/clock';
 import { ExportJobReadModel } from '../../../ports/export-job.read-model';
-import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { FileStorage, StoredObjectNotFoundError } from '../../../ports/file-storage';
+import { type ExportDownload, OpenExportDownloadCommand } from './open-export-download.command';
 import {
   ExportExpiredError,
   ExportFileMissingError,
   ExportNotCompletedError,
 } from './open-export-download.errors';
-import { type ExportDownload, OpenExportDownloadQuery } from './open-export-download.query';
 
 type Refusal = 'not_found' | 'forbidden' | 'expired' | 'not_completed' | 'file_missing';
 
@@ -20,19 +19,18 @@ type Refusal = 'not_found' | 'forbidden' | 'expired' | 'not_completed' | 'file_m
  * Download: an admin with ImportExportTickets of the job's tenant, decided now (not when the job was made). A job
  * the caller may not even see is not found; one it sees but may not download is forbidden.
  */
-@QueryHandler(OpenExportDownloadQuery)
-export class OpenExportDownloadHandler implements IQueryHandler<OpenExportDownloadQuery> {
+@CommandHandler(OpenExportDownloadCommand)
+export class OpenExportDownloadHandler implements ICommandHandler<OpenExportDownloadCommand> {
   constructor(
-    private readonly jobs: ExportJobRepository,
-    private readonly files: ExportJobReadModel,
+    private readonly readModel: ExportJobReadModel,
     private readonly storage: FileStorage,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
-  async execute({ context, jobId }: OpenExportDownloadQuery): Promise<ExportDownload> {
+  async execute({ context, jobId }: OpenExportDownloadCommand): Promise<ExportDownload> {
     const { actor } = context;
-    const job = await this.jobs.findById(actor.tenantId, jobId);
+    const job = await this.readModel.findDownload(actor.tenantId, jobId);
     if (!job || !canSeeExportJob(actor, job))
       return this.refuse(context, jobId, 'not_found', new ResourceNotFoundError('EXPORT_JOB', jobId));
     if (!canDownloadExportJob(actor, job))
@@ -44,16 +42,16 @@ export class OpenExportDownloadHandler implements IQueryHandler<OpenExportDownlo
           'Downloading exports needs an admin with the Import / Export Tickets permission.',
         ),
       );
-    const props = job.toSnapshot();
-    if (job.isExpiredAt(this.clock.now()))
+    if (isExportExpiredAt(job, this.clock.now()))
       return this.refuse(context, jobId, 'expired', new ExportExpiredError());
-    if (props.status !== 'completed' || props.file === null)
-      return this.refuse(context, jobId, 'not_completed', new ExportNotCompletedError(props.status));
-    const stored = await this.files.findFile(actor.tenantId, props.file.storedFileId);
-    if (!stored) return this.refuse(context, jobId, 'file_missing', new ExportFileMissingError());
+    const { file } = job;
+    if (job.status !== 'completed' || file === null)
+      return this.refuse(context, jobId, 'not_completed', new ExportNotCompletedError(job.status));
+    if (file.objectKey === null)
+      return this.refuse(context, jobId, 'file_missing', new ExportFileMissingError());
     let opened: Awaited<ReturnType<FileStorage['openRead']>>;
     try {
-      opened = await this.storage.openRead(stored.objectKey);
+      opened = await this.storage.openRead(file.objectKey);
     } catch (error) {
       if (error instanceof StoredObjectNotFoundError)
         return this.refuse(context, jobId, 'file_missing', new ExportFileMissingError());
@@ -63,7 +61,7 @@ export class OpenExportDownloadHandler implements IQueryHandler<OpenExportDownlo
       await this.audit.record({
         ...this.entry(context, jobId),
         action: 'export.downloaded',
-        details: { fileName: props.file.name, sizeBytes: opened.sizeBytes },
+        details: { fileName: file.name, sizeBytes: opened.sizeBytes },
       });
     } catch (error) {
       opened.stream.destroy();
@@ -71,10 +69,10 @@ export class OpenExportDownloadHandler implements IQueryHandler<OpenExportDownlo
     }
     return {
       stream: opened.stream,
-      fileName: props.file.name,
-      contentType: props.file.contentType,
+      fileName: file.name,
+      contentType: file.contentType,
       sizeBytes: opened.sizeBytes,
-      sha256: props.file.sha256,
+      sha256: file.sha256,
     };
   }
 

@@ -10,7 +10,7 @@ import {
   RecordingAuditLog,
 } from '../../../testing/api-fakes';
 import { OpenExportDownloadHandler } from './open-export-download.handler';
-import { OpenExportDownloadQuery } from './open-export-download.query';
+import { OpenExportDownloadCommand } from './open-export-download.command';
 
 const P = SystemPermissions;
 const HOUR_MS = 3_600_000;
@@ -21,12 +21,12 @@ const CONTENT = Buffer.from('\uFEFFTicket ID,Title\r\n1,Hello\r\n');
 
 function setup(now = new Date(COMPLETED_AT.getTime() + HOUR_MS)) {
   const jobs = new FakeExportJobRepository();
-  const files = new FakeReadModel();
+  const files = new FakeReadModel(jobs);
   const storage = new InMemoryStorage();
   const audit = new RecordingAuditLog();
-  const handler = new OpenExportDownloadHandler(jobs, files, storage, audit, new FixedClock(now));
+  const handler = new OpenExportDownloadHandler(files, storage, audit, new FixedClock(now));
   const open = (actor: Actor, id: string) =>
-    handler.execute(new OpenExportDownloadQuery({ actor, ip: '10.1.1.1', userAgent: 'curl' }, id));
+    handler.execute(new OpenExportDownloadCommand({ actor, ip: '10.1.1.1', userAgent: 'curl' }, id));
   const withFile = (job: ExportJob, stored = true): ExportJob => {
     const file = job.toSnapshot().file;
     if (file) {

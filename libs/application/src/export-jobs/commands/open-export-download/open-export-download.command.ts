@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Query } from '@nestjs/cqrs';
+import { Command } from '@nestjs/cqrs';
 import type { CallContext } from '../../../auth/call-context';
 
 /** An export's file, open for reading; the caller must consume or destroy `stream`. */
@@ -11,8 +11,11 @@ export interface ExportDownload {
   readonly sha256: string;
 }
 
-/** Opens a completed export's file for its downloader; every download and every refusal is audited. */
-export class OpenExportDownloadQuery extends Query<ExportDownload> {
+/**
+ * Opens a completed export's file for its downloader. A command, not a query: every download and every refusal
+ * writes an audit row (export.downloaded, export.download_denied).
+ */
+export class OpenExportDownloadCommand extends Command<ExportDownload> {
   constructor(
     readonly context: CallContext,
     readonly jobId: string,
