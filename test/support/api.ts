@@ -40,6 +40,14 @@ export class RecordingExportQueue extends ExportQueue {
   contains(jobId: string): Promise<boolean> {
     return Promise.resolve(this.enqueued.some((ref) => ref.jobId === jobId));
   }
+
+  isLive(jobId: string): Promise<boolean> {
+    return this.contains(jobId);
+  }
+
+  requeue(ref: ExportJobRef): Promise<void> {
+    return this.enqueue(ref);
+  }
 }
 
 @Module({})

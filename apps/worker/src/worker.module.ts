@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
-import { CleanupExportsHandler, RunExportJobHandler } from '@app/application';
+import { CleanupExportsHandler, ReconcileExportQueueHandler, RunExportJobHandler } from '@app/application';
 import type { AppConfig } from '@app/infrastructure';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
 import { ExportCleanupModule } from '@app/infrastructure/nest/export-cleanup.module';
 import { ExportEngineModule } from '@app/infrastructure/nest/export-engine.module';
+import { ExportReconcileModule } from '@app/infrastructure/nest/export-reconcile.module';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import { StorageModule } from '@app/infrastructure/nest/storage.module';
 import { ExportCleanupCron } from './exports/export-cleanup.cron';
@@ -29,12 +30,14 @@ export class WorkerModule {
         StorageModule.forRoot(config),
         ExportEngineModule.forRoot(config),
         ExportCleanupModule,
+        ExportReconcileModule,
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
       ],
       providers: [
         RunExportJobHandler,
         ExportProcessor,
+        ReconcileExportQueueHandler,
         ExportQueueReconciler,
         CleanupExportsHandler,
         ExportCleanupCron,

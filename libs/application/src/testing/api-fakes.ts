@@ -162,6 +162,12 @@ export class RecordingQueue extends ExportQueue {
   contains(): Promise<boolean> {
     return unexpected('ExportQueue.contains');
   }
+  isLive(): Promise<boolean> {
+    return unexpected('ExportQueue.isLive');
+  }
+  requeue(): Promise<void> {
+    return unexpected('ExportQueue.requeue');
+  }
 }
 
 export class RecordingAuditLog extends AuditLog {

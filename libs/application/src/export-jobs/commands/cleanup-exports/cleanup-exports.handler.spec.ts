@@ -261,6 +261,12 @@ class FakeQueue extends ExportQueue {
   enqueue(_ref: ExportJobRef): Promise<void> {
     return unexpected('ExportQueue.enqueue');
   }
+  isLive(): Promise<boolean> {
+    return unexpected('ExportQueue.isLive');
+  }
+  requeue(): Promise<void> {
+    return unexpected('ExportQueue.requeue');
+  }
 }
 
 function setup() {
