@@ -34,6 +34,7 @@ const S3_ENV = {
   EXPORT_MAX_ATTEMPTS: '5',
   EXPORT_MAX_ACTIVE_PER_USER: '7',
   CLEANUP_CRON: '*/5 * * * *',
+  EXPORT_RECONCILE_INTERVAL_S: '30',
   LOG_LEVEL: 'debug',
 };
 

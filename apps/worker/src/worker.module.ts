@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { RunExportJobHandler } from '@app/application';
+import { ReconcileExportQueueHandler, RunExportJobHandler } from '@app/application';
 import type { AppConfig } from '@app/infrastructure';
+import { ExportReconcileModule } from '@app/infrastructure/nest/export-reconcile.module';
 import { ExportCleanupCron } from './exports/export-cleanup.cron';
 import { ExportProcessor } from './exports/export.processor';
 import { ExportQueueReconciler } from './exports/export-queue.reconciler';
@@ -18,9 +19,16 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         WorkerCoreModule.forRoot(config, { applicationName: 'export-service-worker', queueRole: 'worker' }),
+        ExportReconcileModule,
         ScheduleModule.forRoot(),
       ],
-      providers: [RunExportJobHandler, ExportProcessor, ExportQueueReconciler, ExportCleanupCron],
+      providers: [
+        RunExportJobHandler,
+        ExportProcessor,
+        ReconcileExportQueueHandler,
+        ExportQueueReconciler,
+        ExportCleanupCron,
+      ],
     };
   }
 }

@@ -42,3 +42,6 @@ export * from './ports/export-cleanup.store';
 export * from './export-jobs/commands/cleanup-exports/cleanup-exports.command';
 export * from './export-jobs/commands/cleanup-exports/cleanup-exports.handler';
 export * from './export-jobs/commands/cleanup-exports/retention-sweep';
+export * from './ports/export-reconcile.store';
+export * from './export-jobs/commands/reconcile-export-queue/reconcile-export-queue.command';
+export * from './export-jobs/commands/reconcile-export-queue/reconcile-export-queue.handler';

@@ -1,56 +1,52 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
-import { Interval } from '@nestjs/schedule';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { ReconcileExportQueueCommand, type ReconcileSummary } from '@app/application';
 import { type AppConfig } from '@app/infrastructure';
 import { InjectConfig } from '@app/infrastructure/nest/config.module';
-import {
-  EXPORT_QUEUE,
-  exportJobOptions,
-  type ExportQueueData,
-} from '@app/infrastructure/queue/export-queue.constants';
-import type { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 
-/** A queued job untouched for this long without a queue entry was accepted while Redis was away. */
-const GRACE_SECONDS = 10;
+/** The name of the reconciler's interval in the SchedulerRegistry. */
+export const EXPORT_QUEUE_RECONCILE_INTERVAL = 'export-queue-reconcile';
 
 /**
- * The delivery guarantee (CONTRACT §6): the API commits a job to PostgreSQL first and then enqueues it; when Redis
- * hiccups in between, the job is still `queued` in the database. Every 15 s this finds such jobs and enqueues
- * them. Enqueueing is idempotent (entry id = job id), so several workers reconciling at once are harmless.
+ * The delivery guarantee (CONTRACT §6), in every worker: every EXPORT_RECONCILE_INTERVAL_S (15 s by default) it
+ * dispatches ReconcileExportQueueCommand, which enqueues `queued` jobs that have no live queue entry. This is
+ * `@Interval` by hand: the decorator takes its delay when the class is defined, before the configuration is read, so
+ * the interval is added to the SchedulerRegistry at bootstrap instead, and ScheduleModule clears it on shutdown like
+ * its own. A tick while a run is still going (Redis away: the worker's connection waits for it) is dropped.
  */
 @Injectable()
-export class ExportQueueReconciler {
+export class ExportQueueReconciler implements OnApplicationBootstrap {
   private readonly logger = new Logger(ExportQueueReconciler.name);
+  private running = false;
 
   constructor(
-    private readonly dataSource: DataSource,
-    @InjectQueue(EXPORT_QUEUE) private readonly queue: Queue<ExportQueueData>,
+    private readonly commands: CommandBus,
+    private readonly scheduler: SchedulerRegistry,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  @Interval(15_000)
-  async reconcile(): Promise<number> {
-    const rows: { tenant_id: string; id: string }[] = await this.dataSource.query(
-      `SELECT tenant_id, id FROM export_jobs
-        WHERE status = 'queued' AND updated_at < now() - make_interval(secs => $1)
-        ORDER BY requested_at LIMIT 500`,
-      [GRACE_SECONDS],
-    );
-    let enqueued = 0;
-    for (const row of rows) {
-      const entry = await this.queue.getJob(row.id);
-      const state = entry ? await entry.getState() : 'missing';
-      if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
-      if (entry) await entry.remove();
-      await this.queue.add(
-        'export',
-        { tenantId: row.tenant_id, jobId: row.id },
-        exportJobOptions(this.config, row.id),
-      );
-      enqueued++;
+  onApplicationBootstrap(): void {
+    const interval = setInterval(() => {
+      void this.reconcile();
+    }, this.config.reconcileIntervalSeconds * 1000);
+    this.scheduler.addInterval(EXPORT_QUEUE_RECONCILE_INTERVAL, interval);
+  }
+
+  /** Dispatches one run and logs what it repaired; never rejects. Null when skipped or failed. */
+  async reconcile(): Promise<ReconcileSummary | null> {
+    if (this.running) return null;
+    this.running = true;
+    try {
+      const summary = await this.commands.execute(new ReconcileExportQueueCommand());
+      if (summary.enqueued > 0)
+        this.logger.warn({ enqueued: summary.enqueued }, 'enqueued queued jobs that had no queue entry');
+      return summary;
+    } catch (error) {
+      this.logger.error({ err: error }, 'queue reconcile failed; the next tick retries');
+      return null;
+    } finally {
+      this.running = false;
     }
-    if (enqueued > 0) this.logger.warn({ enqueued }, 'enqueued queued jobs that had no queue entry');
-    return enqueued;
   }
 }

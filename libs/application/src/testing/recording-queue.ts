@@ -23,4 +23,12 @@ export class RecordingQueue extends ExportQueue {
     if (this.failing) return Promise.reject(new Error('Connection is closed.'));
     return Promise.resolve(this.entries.has(jobId));
   }
+
+  isLive(jobId: string): Promise<boolean> {
+    return this.contains(jobId);
+  }
+
+  requeue(ref: ExportJobRef): Promise<void> {
+    return this.enqueue(ref);
+  }
 }

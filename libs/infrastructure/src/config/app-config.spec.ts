@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         maxActivePerUser: 3,
       },
       cleanupCron: '0 * * * *',
+      reconcileIntervalSeconds: 15,
       logLevel: 'info',
     });
   });
@@ -49,6 +50,8 @@ describe('loadConfig', () => {
     ['EXPORT_MAX_ATTEMPTS', 'many'],
     ['EXPORT_MAX_ACTIVE_PER_USER', '0'],
     ['CLEANUP_CRON', 'every hour'],
+    ['EXPORT_RECONCILE_INTERVAL_S', '0'],
+    ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['NODE_ENV', 'staging'],
@@ -80,6 +83,12 @@ describe('loadConfig', () => {
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'demo' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }))).toBe(SECRET);
+  });
+
+  it('reads the reconcile interval in seconds', () => {
+    expect(
+      loadConfig({ AUTH_JWT_SECRET: SECRET, EXPORT_RECONCILE_INTERVAL_S: '60' }).reconcileIntervalSeconds,
+    ).toBe(60);
   });
 
   it('treats blank values as unset', () => {

@@ -33,6 +33,8 @@ export interface AppConfig {
     readonly maxActivePerUser: number;
   };
   readonly cleanupCron: string;
+  /** How often each worker enqueues `queued` jobs that have no live queue entry. */
+  readonly reconcileIntervalSeconds: number;
   readonly logLevel: LogLevel;
 }
 
@@ -148,6 +150,7 @@ export function loadConfig(env: Env): AppConfig {
       maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
     },
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
+    reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
   };
 }

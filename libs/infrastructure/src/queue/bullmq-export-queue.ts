@@ -1,13 +1,22 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { ExportQueue, type ExportJobRef } from '@app/application';
-import type { Queue } from 'bullmq';
+import type { JobState, Queue } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../nest/config.module';
 import { EXPORT_QUEUE, exportJobOptions, type ExportQueueData } from './export-queue.constants';
 
 /** How long an enqueue may take before the caller gives up on Redis (the reconciler enqueues later). */
 const ENQUEUE_TIMEOUT_MS = 3000;
+
+/** States of an entry that will still run: BullMQ's waiting (incl. prioritized and waiting-children), delayed, active. */
+const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set<JobState | 'unknown'>([
+  'waiting',
+  'prioritized',
+  'waiting-children',
+  'delayed',
+  'active',
+]);
 
 @Injectable()
 export class BullmqExportQueue extends ExportQueue {
@@ -42,5 +51,20 @@ export class BullmqExportQueue extends ExportQueue {
 
   async contains(jobId: string): Promise<boolean> {
     return (await this.queue.getJob(jobId)) !== undefined;
+  }
+
+  async isLive(jobId: string): Promise<boolean> {
+    return LIVE_STATES.has(await this.queue.getJobState(jobId));
+  }
+
+  /** Without the enqueue's timeout: only the worker's reconciler calls it, and its connection waits for Redis. */
+  async requeue(ref: ExportJobRef): Promise<void> {
+    const entry = await this.queue.getJob(ref.jobId);
+    if (entry && !LIVE_STATES.has(await entry.getState())) await entry.remove();
+    await this.queue.add(
+      'export',
+      { tenantId: ref.tenantId, jobId: ref.jobId },
+      exportJobOptions(this.config, ref.jobId),
+    );
   }
 }
