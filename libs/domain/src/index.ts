@@ -8,3 +8,4 @@ export * from './export-jobs/export-job';
 export * from './tickets/ticket-fields';
 export * from './tickets/ticket-query';
 export * from './export-jobs/export-file-name';
+export * from './export-jobs/formula-guard';
