@@ -64,7 +64,6 @@ export class ExportAttempt {
       this.job.enterStage('finalizing');
       progress.stop();
       await this.complete(stored, digest.sha256(), file);
-      await upload.completed();
       return 'completed';
     } catch (error) {
       progress.stop();

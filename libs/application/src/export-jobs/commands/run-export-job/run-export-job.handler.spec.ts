@@ -68,8 +68,8 @@ describe('RunExportJobHandler', () => {
       'journal upload-1 started',
       'save running uploading 3',
       `stored ${key}`,
-      'save completed null 3',
       'journal upload-1 completed',
+      'save completed null 3',
       'close file',
     ]);
     expect(log).toContain('save running exporting 0');
@@ -190,7 +190,7 @@ describe('RunExportJobHandler', () => {
   });
 
   it('deletes the stored object when the completed job cannot be saved (cancelled at the last moment)', async () => {
-    const { log, jobs, storage, queued, run } = setup();
+    const { log, jobs, storage, journal, queued, run } = setup();
     const job = queued();
     const save = jobs.save.bind(jobs);
     jest.spyOn(jobs, 'save').mockImplementation(async (j, options) => {
@@ -204,11 +204,12 @@ describe('RunExportJobHandler', () => {
     expect(await run(job)).toBe('cancelled');
     expect(storage.objects.size).toBe(0);
     expect(log.slice(-3)).toEqual([
+      'save cancelled null 3',
       `delete ${exportObjectKey(job.toSnapshot())}`,
-      'journal upload-1 aborted',
       'close file',
     ]);
     expect(jobs.files).toEqual([]);
+    expect(journal.rows.map((r) => r.outcome)).toEqual(['completed']); // the upload itself did complete
   });
 
   it('skips a job that is no longer runnable, or that another worker started first', async () => {

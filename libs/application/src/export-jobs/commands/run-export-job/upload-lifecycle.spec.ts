@@ -57,11 +57,10 @@ describe('UploadLifecycle', () => {
     ]);
   });
 
-  it('journals the upload before any byte, and closes that same entry once completed, without a lookup', async () => {
+  it('journals the upload before any byte, and closes that same entry once committed, without a lookup', async () => {
     const { log, storage, journal, upload, write } = setup();
     await write('a,b\r\n');
     const stored = await upload.finish();
-    await upload.completed();
     expect(stored).toEqual({ provider: 's3', bucket: 'exports', key: KEY, sizeBytes: 5 });
     expect(storage.uploads[0].options).toMatchObject(OPTIONS);
     expect(log).toEqual([
@@ -88,13 +87,14 @@ describe('UploadLifecycle', () => {
     expect(journal.rows[0].outcome).toBe('aborted');
   });
 
-  it('discards a committed object (the job could not be completed): deleted, then journaled as aborted', async () => {
-    const { log, storage, upload, write } = setup();
+  it('discards a committed object (the job could not be completed): deleted; its upload stays completed', async () => {
+    const { log, storage, journal, upload, write } = setup();
     await write('x');
     await upload.finish();
     log.length = 0;
     await upload.discard();
-    expect(log).toEqual(['delete ' + KEY, 'journal upload-1 aborted']);
+    expect(log).toEqual(['delete ' + KEY]);
+    expect(journal.rows[0].outcome).toBe('completed');
     expect(storage.objects.has(KEY)).toBe(false);
   });
 
@@ -103,8 +103,8 @@ describe('UploadLifecycle', () => {
     storage.multipart = false;
     await write('x');
     await upload.finish();
-    await upload.completed();
-    expect(log).toEqual(['begin ' + KEY, 'stored ' + KEY]);
+    await upload.discard();
+    expect(log).toEqual(['begin ' + KEY, 'stored ' + KEY, 'delete ' + KEY]);
     expect(journal.rows).toEqual([]);
   });
 
@@ -117,6 +117,16 @@ describe('UploadLifecycle', () => {
     await expect(upload.discard()).resolves.toBeUndefined();
     expect(journal.rows[0].outcome).toBeNull();
     expect(warnings).toHaveLength(1);
+  });
+
+  it('fails to finish when the journal cannot be closed, and then journals the discarded upload as aborted', async () => {
+    const { log, journal, upload, write } = setup();
+    await write('x');
+    jest.spyOn(journal, 'finished').mockRejectedValueOnce(new Error('connection reset'));
+    await expect(upload.finish()).rejects.toThrow('connection reset');
+    await upload.discard();
+    expect(log.slice(-2)).toEqual(['delete ' + KEY, 'journal upload-1 aborted']);
+    expect(journal.rows[0].outcome).toBe('aborted');
   });
 
   it('refuses to finish before it began', async () => {

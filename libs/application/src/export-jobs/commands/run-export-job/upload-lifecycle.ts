@@ -15,7 +15,7 @@ type JobRef = Pick<ExportJobProps, 'tenantId' | 'id' | 'attempts'>;
 export class UploadLifecycle {
   private readonly logger = new Logger(UploadLifecycle.name);
   private upload: ObjectUpload | null = null;
-  /** Set once the journal holds the upload (a small S3 object or a failed begin has none). */
+  /** While the journal holds the upload unfinished (a small S3 object or a failed begin has none). */
   private uploadId: string | null = null;
   private stored: StoredObject | null = null;
 
@@ -59,20 +59,15 @@ export class UploadLifecycle {
     return this.upload.body;
   }
 
-  /** Waits until the object is committed under its key (after its body ended). */
+  /**
+   * Waits until the object is committed under its key (after its body ended), then closes the journal entry: the
+   * upload is over, before the job points to the file.
+   */
   async finish(): Promise<StoredObject> {
     if (!this.upload) throw new Error('finish() before begin()');
     this.stored = await this.upload.done();
+    await this.closeJournal('completed');
     return this.stored;
-  }
-
-  /** Closes the journal entry of a file the job now points to. A failure leaves the entry to the cleanup. */
-  async completed(): Promise<void> {
-    try {
-      if (this.uploadId !== null) await this.journal.finished(this.uploadId, 'completed');
-    } catch (error) {
-      this.logger.warn({ jobId: this.job.id, err: errorName(error) }, 'could not close the upload journal');
-    }
   }
 
   /** Nothing of a stopped or failed attempt remains in storage. Never throws. */
@@ -80,7 +75,7 @@ export class UploadLifecycle {
     try {
       if (this.stored) await this.storage.delete(this.stored.key);
       else if (this.upload) await this.upload.abort();
-      if (this.uploadId !== null) await this.journal.finished(this.uploadId, 'aborted');
+      await this.closeJournal('aborted');
     } catch (error) {
       // The journal still lists the upload: the next attempt or the cleanup aborts it.
       this.logger.warn(
@@ -88,5 +83,11 @@ export class UploadLifecycle {
         'could not discard the upload of a stopped attempt',
       );
     }
+  }
+
+  private async closeJournal(outcome: 'completed' | 'aborted'): Promise<void> {
+    if (this.uploadId === null) return;
+    await this.journal.finished(this.uploadId, outcome);
+    this.uploadId = null;
   }
 }
