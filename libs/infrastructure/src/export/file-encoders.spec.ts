@@ -41,6 +41,15 @@ async function encode(
   columns: readonly TicketColumn[],
   input: CopyTextBatch[],
 ): Promise<Buffer> {
+  return Buffer.concat(await encodeChunks(format, columns, input));
+}
+
+/** The chunks the encoder hands on, as the next stage receives them. */
+async function encodeChunks(
+  format: ExportFormat,
+  columns: readonly TicketColumn[],
+  input: CopyTextBatch[],
+): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -49,7 +58,7 @@ async function encode(
     },
   });
   await pipeline([Readable.from(input), ...fileEncoder(format, columns), sink]);
-  return Buffer.concat(chunks);
+  return chunks;
 }
 
 const columns = (['id', 'title', 'description', 'tags'] as TicketColumnKey[]).map((key) => {
@@ -89,6 +98,14 @@ describe('fileEncoder', () => {
       const records: string[][] = parse(bytes.subarray(3).toString('utf8'), { relaxQuotes: false });
       expect(records[0]).toEqual(['Ticket ID', 'Title', 'Description', 'Tags']);
       expect(records.slice(1)).toEqual(rows.map((r) => r.map((cell) => cell ?? '')));
+    });
+
+    it('hands on chunks of at least 64 KiB (but the last), not one per row', async () => {
+      const rows = Array.from({ length: 20_000 }, (_, i) => [String(i), `title ${i}`, '', 'a, b']);
+      const chunks = await encodeChunks('csv', columns, batches(rows, 500));
+      expect(chunks.length).toBeGreaterThan(2);
+      for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(64 * 1024);
+      expect(chunks.at(-1)?.length).toBeGreaterThan(0);
     });
 
     it('writes the header alone for an export without rows', async () => {
