@@ -2,6 +2,9 @@
 export abstract class ExportEngineSettings {
   abstract readonly retentionHours: number;
   abstract readonly maxAttempts: number;
-  /** How often a running export writes its progress (and so notices a cancel). */
+  /**
+   * How often a running export writes its progress (only when it changed; otherwise it reads the job back), and so
+   * how soon it notices a cancel.
+   */
   abstract readonly progressIntervalMs: number;
 }

@@ -8,6 +8,7 @@ export interface StoredObject {
   readonly provider: StorageProvider;
   readonly bucket: string | null;
   readonly key: string;
+  /** The bytes written: the size the file record states (nothing else counts them). */
   readonly sizeBytes: number;
 }
 

@@ -27,6 +27,10 @@ export interface AppConfig {
   };
   readonly exports: {
     readonly retentionHours: number;
+    /**
+     * EXPORT_BATCH_SIZE: the most rows one batch cut from the COPY text carries to the file's encoder, so it bounds
+     * the text the engine decodes at once (a COPY chunk of more rows is cut into several batches).
+     */
     readonly batchSize: number;
     readonly workerConcurrency: number;
     readonly maxAttempts: number;

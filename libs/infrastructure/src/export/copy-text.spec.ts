@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { CopyTextBatch, CopyTextBatches, unescapeCopyCell } from './copy-text';
 
-async function batchesOf(chunks: readonly Buffer[]): Promise<CopyTextBatch[]> {
+async function batchesOf(chunks: readonly Buffer[], maxRows = 5000): Promise<CopyTextBatch[]> {
   const batches: CopyTextBatch[] = [];
-  for await (const batch of Readable.from(chunks).pipe(new CopyTextBatches()))
+  for await (const batch of Readable.from(chunks).pipe(new CopyTextBatches(maxRows)))
     batches.push(batch as CopyTextBatch);
   return batches;
 }
@@ -45,8 +45,20 @@ describe('CopyTextBatches', () => {
     }
   });
 
+  it('carries at most maxRows rows a batch (EXPORT_BATCH_SIZE)', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => `${i}\tx\n`).join('');
+    const batches = await batchesOf([Buffer.from(rows.slice(0, 17)), Buffer.from(rows.slice(17))], 3);
+    expect(batches.map((b) => b.text).join('')).toBe(rows);
+    expect(batches.map((b) => b.rowCount)).toEqual([3, 1, 3, 3]);
+    for (const batch of batches) expect(batch.rowCount).toBe(batch.text.split('\n').length - 1);
+  });
+
+  it('refuses a batch size that is not a positive integer', () => {
+    for (const size of [0, -1, 1.5, Number.NaN]) expect(() => new CopyTextBatches(size)).toThrow(RangeError);
+  });
+
   it('counts the rows it read', async () => {
-    const parser = new CopyTextBatches();
+    const parser = new CopyTextBatches(2);
     for await (const _ of Readable.from([Buffer.from('a\nb\n'), Buffer.from('c\n')]).pipe(parser)) void _;
     expect(parser.rowsRead).toBe(3);
   });

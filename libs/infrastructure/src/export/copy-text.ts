@@ -1,5 +1,4 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { RowBatch } from '@app/application';
 
 const NEWLINE = 0x0a;
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -21,9 +20,8 @@ export function unescapeCopyCell(cell: string): string {
 /**
  * Whole rows of `COPY ... TO STDOUT` text output, as Postgres wrote them: every row ends with `\n`, cells are
  * split by tab, and both are backslash-escaped inside values, so rows and cells can be found without quote state.
- * The encoders read the text in one pass; nothing is split into arrays in between.
  */
-export class CopyTextBatch implements RowBatch {
+export class CopyTextBatch {
   constructor(
     readonly text: string,
     readonly rowCount: number,
@@ -31,15 +29,18 @@ export class CopyTextBatch implements RowBatch {
 }
 
 /**
- * Cuts the bytes of a COPY text stream into CopyTextBatch objects at row boundaries, one per chunk received
- * (a row split across chunks waits for its end), and counts the rows that went through.
+ * Cuts the bytes of a COPY text stream into CopyTextBatch objects at row boundaries: the whole rows of each chunk
+ * received (a row split across chunks waits for its end), at most `maxRows` rows a batch (EXPORT_BATCH_SIZE).
+ * Counts the rows that went through.
  */
 export class CopyTextBatches extends Transform {
   private carry: Buffer | null = null;
   private count = 0;
 
-  constructor() {
+  constructor(private readonly maxRows: number) {
     super({ readableObjectMode: true, readableHighWaterMark: 2 });
+    if (!Number.isSafeInteger(maxRows) || maxRows < 1)
+      throw new RangeError('maxRows must be a positive integer');
   }
 
   get rowsRead(): number {
@@ -62,9 +63,19 @@ export class CopyTextBatches extends Transform {
   }
 
   private pushRows(data: Buffer, end: number): void {
+    let start = 0;
     let rows = 0;
-    for (let at = data.indexOf(NEWLINE); at !== -1 && at < end; at = data.indexOf(NEWLINE, at + 1)) rows++;
+    for (let at = data.indexOf(NEWLINE); at !== -1 && at < end; at = data.indexOf(NEWLINE, at + 1)) {
+      if (++rows < this.maxRows) continue;
+      this.pushBatch(data, start, at + 1, rows);
+      start = at + 1;
+      rows = 0;
+    }
+    if (rows > 0) this.pushBatch(data, start, end, rows);
+  }
+
+  private pushBatch(data: Buffer, start: number, end: number, rows: number): void {
     this.count += rows;
-    this.push(new CopyTextBatch(data.toString('utf8', 0, end), rows));
+    this.push(new CopyTextBatch(data.toString('utf8', start, end), rows));
   }
 }

@@ -1,14 +1,21 @@
 import type { ExportFormat, TicketColumnKey } from '@app/domain';
-import { findTicketColumn } from '@app/domain';
+import { findTicketColumn, FORMULA_GUARD_PREFIX, FORMULA_TRIGGERS } from '@app/domain';
 import type { SelectItem } from '../tickets/ticket-query-builder';
 import { columnSql } from '../tickets/ticket-sql-fields';
 
 /** ISO 8601 with the offset of the session's TimeZone, which the reader sets to the job's zone. */
 const isoDate = (sql: string): string => `to_char(${sql}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')`;
 
-/** A cell a spreadsheet would run as a formula (= + - @ tab CR first) gets a leading apostrophe (CONTRACT §6). */
-const formulaGuard = (sql: string): string =>
-  `CASE WHEN left(${sql}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || ${sql} ELSE ${sql} END`;
+/** One character as an SQL expression: control characters by code point, so none enters the SQL text raw. */
+const sqlChar = (c: string): string => (c < ' ' ? `chr(${c.charCodeAt(0)})` : `'${c.replaceAll("'", "''")}'`);
+
+/**
+ * The domain's guardFormula, run by Postgres on a text expression: a cell a spreadsheet would run as a formula
+ * gets a leading apostrophe (CONTRACT §6). A spec runs both on the nasty strings.
+ */
+export const formulaGuard = (sql: string): string =>
+  `CASE WHEN left(${sql}, 1) IN (${FORMULA_TRIGGERS.map(sqlChar).join(', ')}) ` +
+  `THEN ${sqlChar(FORMULA_GUARD_PREFIX)} || ${sql} ELSE ${sql} END`;
 
 /** How tags appear in one CSV cell. */
 export const CSV_TAG_SEPARATOR = ', ';

@@ -1,55 +1,42 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { ExportFileEncoder, type RowBatch } from '@app/application';
 import type { ExportFormat, TicketColumn } from '@app/domain';
-import { FormatterOptions } from '@fast-csv/format';
-import { FieldFormatter } from '@fast-csv/format/build/src/formatter';
-import { CopyTextBatch, unescapeCopyCell } from './copy-text';
+import { format as csvFormat } from 'fast-csv';
+import { type CopyTextBatch, unescapeCopyCell } from './copy-text';
 
-const CSV = new FormatterOptions<string[], string[]>({
+/** CONTRACT §6: UTF-8 with BOM, RFC 4180 quoting, CRLF after every row (the last one included). */
+const CSV_OPTIONS = {
   headers: false,
   delimiter: ',',
   rowDelimiter: '\r\n',
   quote: '"',
   escape: '"',
   writeBOM: true,
-});
+  includeEndRowDelimiter: true,
+} as const;
 
-/** Batches of COPY text in, bytes out: a subclass says what one batch's text becomes. */
-abstract class CopyTextEncoder extends Transform {
-  constructor() {
-    super({ writableObjectMode: true, writableHighWaterMark: 2 });
-  }
+/** Batches of COPY text in (object mode), whatever a subclass makes of one batch's text out. */
+abstract class CopyTextTransform extends Transform {
+  protected abstract encode(text: string): void;
 
-  protected abstract encode(text: string): string;
-
-  override _transform(batch: RowBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!(batch instanceof CopyTextBatch))
-      return callback(new TypeError('the file encoders read the batches of the COPY reader'));
-    callback(null, this.encode(batch.text));
+  override _transform(batch: CopyTextBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.encode(batch.text);
+    callback();
   }
 }
 
-/**
- * CSV (CONTRACT §6): UTF-8 with BOM, a header of labels, RFC 4180 quoting, CRLF after every row. fast-csv's field
- * formatter quotes and escapes every cell; the rows are assembled here in one pass over the COPY text, without the
- * arrays a split would make and the per-row arrays and callbacks of fast-csv's row formatter.
- */
-class CsvBatchEncoder extends CopyTextEncoder {
-  private readonly cells = new FieldFormatter<string[], string[]>(CSV);
-
-  constructor(columns: readonly TicketColumn[]) {
-    super();
-    const header = columns.map((column, i) => this.cells.format(column.label, i, true));
-    this.push(`${CSV.BOM}${header.join(CSV.delimiter)}${CSV.rowDelimiter}`);
+/** Splits each batch into rows of unescaped cells (rows end with `\n`, cells with tab), one row array a chunk. */
+class CopyTextRows extends CopyTextTransform {
+  constructor() {
+    super({ objectMode: true, writableHighWaterMark: 2 });
   }
 
-  /** Rows end with `\n` and cells with tab; `backslash` is always the next `\` at or after `pos` (or -1). */
-  protected encode(text: string): string {
-    let out = '';
+  /** `backslash` is always the next `\` at or after `pos` (or -1): only cells holding one are unescaped. */
+  protected encode(text: string): void {
     let backslash = text.indexOf('\\');
     for (let pos = 0; pos < text.length;) {
       const end = text.indexOf('\n', pos);
-      for (let column = 0; ; column++) {
+      const row: string[] = [];
+      for (;;) {
         const tab = text.indexOf('\t', pos);
         const cellEnd = tab === -1 || tab > end ? end : tab;
         let cell = text.slice(pos, cellEnd);
@@ -57,15 +44,55 @@ class CsvBatchEncoder extends CopyTextEncoder {
           cell = unescapeCopyCell(cell);
           backslash = text.indexOf('\\', cellEnd);
         }
-        out +=
-          column === 0 ? this.cells.format(cell, 0, false) : `,${this.cells.format(cell, column, false)}`;
+        row.push(cell);
         pos = cellEnd + 1;
         if (cellEnd === end) break;
       }
-      out += CSV.rowDelimiter;
+      this.push(row);
     }
-    return out;
   }
+}
+
+/** The least a chunk after fast-csv holds (but the last): see JoinedChunks. */
+const JOINED_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * fast-csv pushes one Buffer per row. Joined into chunks of at least 64 KiB, they spare every stage after it (the
+ * hash, the storage's writes) a call per row: measured on 200k rows into a local file, 1.06 s of CPU -> 0.83 s.
+ */
+class JoinedChunks extends Transform {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= JOINED_CHUNK_BYTES) this.pushJoined();
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.pushJoined();
+    callback();
+  }
+
+  private pushJoined(): void {
+    if (this.size === 0) return;
+    this.push(Buffer.concat(this.parts, this.size));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/**
+ * CSV: fast-csv writes the file through its public stream API (BOM, the header of labels, then one row per row
+ * array). It costs more CPU than the one-pass encoder it replaces, which used fast-csv's private field formatter
+ * (200k rows into a local file: 0.83 s against 0.58 s); writing each batch with writeToString costs more still.
+ */
+function csvEncoder(columns: readonly TicketColumn[]): [Transform, Transform, Transform] {
+  const csv = csvFormat<string[], string[]>(CSV_OPTIONS);
+  csv.write(columns.map((column) => column.label));
+  return [new CopyTextRows(), csv, new JoinedChunks()];
 }
 
 /**
@@ -75,15 +102,19 @@ class CsvBatchEncoder extends CopyTextEncoder {
 const unescapeRows = (text: string): string => (text.includes('\\') ? unescapeCopyCell(text) : text);
 
 /** Rows already hold their JSON object text (from Postgres); these only join them. */
-class JsonArrayEncoder extends CopyTextEncoder {
+class JsonArrayEncoder extends CopyTextTransform {
   private first = true;
 
-  protected encode(text: string): string {
-    if (text.length === 0) return '';
+  constructor() {
+    super({ writableObjectMode: true, writableHighWaterMark: 2 });
+  }
+
+  protected encode(text: string): void {
+    if (text.length === 0) return;
     const rows = unescapeRows(text.slice(0, -1).replaceAll('\n', ',\n'));
     const opening = this.first ? '[\n' : ',\n';
     this.first = false;
-    return opening + rows;
+    this.push(opening + rows);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -91,21 +122,27 @@ class JsonArrayEncoder extends CopyTextEncoder {
   }
 }
 
-class NdjsonEncoder extends CopyTextEncoder {
-  protected encode(text: string): string {
-    return unescapeRows(text);
+class NdjsonEncoder extends CopyTextTransform {
+  constructor() {
+    super({ writableObjectMode: true, writableHighWaterMark: 2 });
+  }
+
+  protected encode(text: string): void {
+    this.push(unescapeRows(text));
   }
 }
 
-export class StreamingFileEncoder extends ExportFileEncoder {
-  create(format: ExportFormat, columns: readonly TicketColumn[]): Transform {
-    switch (format) {
-      case 'csv':
-        return new CsvBatchEncoder(columns);
-      case 'json':
-        return new JsonArrayEncoder();
-      case 'ndjson':
-        return new NdjsonEncoder();
-    }
+/** The stages, in pipeline order, that turn CopyTextBatch objects into the bytes of a file of `format`. */
+export function fileEncoder(
+  format: ExportFormat,
+  columns: readonly TicketColumn[],
+): [Transform, ...Transform[]] {
+  switch (format) {
+    case 'csv':
+      return csvEncoder(columns);
+    case 'json':
+      return [new JsonArrayEncoder()];
+    case 'ndjson':
+      return [new NdjsonEncoder()];
   }
 }

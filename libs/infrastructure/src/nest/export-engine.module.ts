@@ -3,16 +3,14 @@ import {
   Clock,
   ExportEngineSettings,
   ExportFailureClassifier,
-  ExportFileEncoder,
-  TicketExportReader,
+  ExportFileSource,
   UploadJournal,
 } from '@app/application';
 import { Pool } from 'pg';
 import { SystemClock } from '../clock/system-clock';
 import type { AppConfig } from '../config/app-config';
 import { DefaultExportFailureClassifier } from '../export/export-failure-classifier';
-import { StreamingFileEncoder } from '../export/file-encoders';
-import { PgTicketExportReader } from '../export/pg-ticket-export-reader';
+import { PgExportFileSource } from '../export/pg-export-file-source';
 import { PgUploadJournal } from '../export/pg-upload-journal';
 
 /** A pool of its own for the engine: one long snapshot connection per running export, plus the journal's writes. */
@@ -35,8 +33,8 @@ export class ExportEngineModule {
             }),
         },
         {
-          provide: TicketExportReader,
-          useFactory: (pool: Pool) => new PgTicketExportReader(pool),
+          provide: ExportFileSource,
+          useFactory: (pool: Pool) => new PgExportFileSource(pool, config.exports.batchSize),
           inject: [EXPORT_PG_POOL],
         },
         {
@@ -44,7 +42,6 @@ export class ExportEngineModule {
           useFactory: (pool: Pool) => new PgUploadJournal(pool),
           inject: [EXPORT_PG_POOL],
         },
-        { provide: ExportFileEncoder, useClass: StreamingFileEncoder },
         { provide: ExportFailureClassifier, useClass: DefaultExportFailureClassifier },
         { provide: Clock, useClass: SystemClock },
         {
@@ -61,14 +58,7 @@ export class ExportEngineModule {
           inject: [EXPORT_PG_POOL],
         },
       ],
-      exports: [
-        TicketExportReader,
-        UploadJournal,
-        ExportFileEncoder,
-        ExportFailureClassifier,
-        Clock,
-        ExportEngineSettings,
-      ],
+      exports: [ExportFileSource, UploadJournal, ExportFailureClassifier, Clock, ExportEngineSettings],
     };
   }
 }

@@ -1,26 +1,28 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DomainError } from '@app/domain';
+import { ConcurrentUpdateError } from '@app/domain';
 import { Clock } from '../../../ports/clock';
 import { ExportEngineSettings } from '../../../ports/export-engine-settings';
 import { ExportFailureClassifier } from '../../../ports/export-failure-classifier';
-import { ExportFileEncoder } from '../../../ports/export-file-encoder';
+import { ExportFileSource } from '../../../ports/export-file-source';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { FileStorage } from '../../../ports/file-storage';
-import { TicketExportReader } from '../../../ports/ticket-export-reader';
 import { UploadJournal } from '../../../ports/upload-journal';
+import { AttemptSettlement } from './attempt-settlement';
 import { ExportAttempt } from './export-attempt';
+import { ProgressReporter } from './progress-reporter';
 import { RunExportJobCommand, type RunExportJobOutcome } from './run-export-job.command';
+import { UploadLifecycle } from './upload-lifecycle';
 
 /**
  * Runs an attempt of an export job delivered by the queue. Idempotent: a job that is no longer runnable (a second
- * delivery of a finished job, a cancelled one) is left as it is.
+ * delivery of a finished job, a cancelled one) is left as it is. Each part of the attempt gets only the ports it
+ * uses.
  */
 @CommandHandler(RunExportJobCommand)
 export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand> {
   constructor(
     private readonly jobs: ExportJobRepository,
-    private readonly reader: TicketExportReader,
-    private readonly encoder: ExportFileEncoder,
+    private readonly files: ExportFileSource,
     private readonly storage: FileStorage,
     private readonly journal: UploadJournal,
     private readonly classifier: ExportFailureClassifier,
@@ -35,14 +37,17 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
     try {
       await this.jobs.save(job);
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'EXPORT_JOB.CONCURRENT_UPDATE') return 'skipped';
+      if (error instanceof ConcurrentUpdateError) return 'skipped';
       throw error;
     }
-    const { jobs, reader, encoder, storage, journal, classifier, settings, clock } = this;
-    return new ExportAttempt(
-      { jobs, reader, encoder, storage, journal, classifier, settings, clock },
-      job,
-      command.shutdown,
-    ).run();
+    const { progressIntervalMs, maxAttempts, retentionHours } = this.settings;
+    return new ExportAttempt({
+      files: this.files,
+      progress: new ProgressReporter(this.jobs, job, progressIntervalMs, command.shutdown),
+      upload: new UploadLifecycle(this.storage, this.journal, job.toSnapshot()),
+      settlement: new AttemptSettlement(this.classifier, maxAttempts),
+      clock: this.clock,
+      retentionHours,
+    }).run();
   }
 }

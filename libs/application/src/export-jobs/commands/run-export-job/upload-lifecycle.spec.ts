@@ -1,0 +1,136 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Logger } from '@nestjs/common';
+import { ACME_TENANT_ID } from '@app/domain/testing/export-job.factory';
+import { FakeJournal, FakeStorage } from '../../../testing/engine-fakes';
+import { UploadLifecycle } from './upload-lifecycle';
+
+const JOB = { tenantId: ACME_TENANT_ID, id: 'job-1', attempts: 2 };
+const KEY = `exports/${ACME_TENANT_ID}/job-1/file.csv`;
+const OPTIONS = {
+  contentType: 'text/csv; charset=utf-8',
+  fileName: 'file.csv',
+};
+
+const journaled = (uploadId: string, attempt: number) => ({
+  tenantId: JOB.tenantId,
+  jobId: JOB.id,
+  attempt,
+  provider: 's3' as const,
+  objectKey: KEY,
+  uploadId,
+});
+
+function setup() {
+  const log: string[] = [];
+  const storage = new FakeStorage(log);
+  const journal = new FakeJournal(log);
+  const upload = new UploadLifecycle(storage, journal, JOB);
+  const write = async (text: string) =>
+    pipeline(Readable.from([Buffer.from(text)]), await upload.begin(KEY, OPTIONS));
+  return { log, storage, journal, upload, write };
+}
+
+describe('UploadLifecycle', () => {
+  let warnings: string[];
+
+  beforeEach(() => {
+    warnings = [];
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((...args: unknown[]) => {
+      warnings.push(JSON.stringify(args));
+    });
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('aborts the unfinished uploads of earlier attempts, and only those', async () => {
+    const { log, journal, upload } = setup();
+    journal.seed(journaled('lost-1', 1));
+    journal.seed(journaled('mine', 2));
+    journal.seed({ ...journaled('other-job', 1), jobId: 'job-2' });
+    await upload.abortLeftovers();
+    expect(log).toEqual(['abortUpload lost-1', 'journal lost-1 aborted']);
+    expect(journal.rows.map((r) => [r.upload.uploadId, r.outcome])).toEqual([
+      ['lost-1', 'aborted'],
+      ['mine', null],
+      ['other-job', null],
+    ]);
+  });
+
+  it('journals the upload before any byte, and closes that same entry once committed, without a lookup', async () => {
+    const { log, storage, journal, upload, write } = setup();
+    await write('a,b\r\n');
+    const stored = await upload.finish();
+    expect(stored).toEqual({ provider: 's3', bucket: 'exports', key: KEY, sizeBytes: 5 });
+    expect(storage.uploads[0].options).toMatchObject(OPTIONS);
+    expect(log).toEqual([
+      'begin ' + KEY,
+      'journal upload-1 started',
+      'stored ' + KEY,
+      'journal upload-1 completed',
+    ]);
+    expect(journal.rows).toEqual([{ upload: journaled('upload-1', 2), outcome: 'completed' }]);
+    expect(journal.lookups).toBe(0);
+  });
+
+  it('discards an upload in progress: aborted in storage, then in the journal', async () => {
+    const { log, storage, journal, upload } = setup();
+    await upload.begin(KEY, OPTIONS);
+    await upload.discard();
+    expect(log).toEqual([
+      'begin ' + KEY,
+      'journal upload-1 started',
+      'abort upload-1',
+      'journal upload-1 aborted',
+    ]);
+    expect(storage.objects.size).toBe(0);
+    expect(journal.rows[0].outcome).toBe('aborted');
+  });
+
+  it('discards a committed object (the job could not be completed): deleted; its upload stays completed', async () => {
+    const { log, storage, journal, upload, write } = setup();
+    await write('x');
+    await upload.finish();
+    log.length = 0;
+    await upload.discard();
+    expect(log).toEqual(['delete ' + KEY]);
+    expect(journal.rows[0].outcome).toBe('completed');
+    expect(storage.objects.has(KEY)).toBe(false);
+  });
+
+  it('journals nothing for an upload without an id (a small S3 object)', async () => {
+    const { log, storage, journal, upload, write } = setup();
+    storage.multipart = false;
+    await write('x');
+    await upload.finish();
+    await upload.discard();
+    expect(log).toEqual(['begin ' + KEY, 'stored ' + KEY, 'delete ' + KEY]);
+    expect(journal.rows).toEqual([]);
+  });
+
+  it('discards nothing before begin, and never throws: a failed abort leaves the journal entry open', async () => {
+    const { log, storage, journal, upload } = setup();
+    await upload.discard();
+    expect(log).toEqual([]);
+    await upload.begin(KEY, OPTIONS);
+    storage.failAbort = new Error('storage unreachable');
+    await expect(upload.discard()).resolves.toBeUndefined();
+    expect(journal.rows[0].outcome).toBeNull();
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('fails to finish when the journal cannot be closed, and then journals the discarded upload as aborted', async () => {
+    const { log, journal, upload, write } = setup();
+    await write('x');
+    jest.spyOn(journal, 'finished').mockRejectedValueOnce(new Error('connection reset'));
+    await expect(upload.finish()).rejects.toThrow('connection reset');
+    await upload.discard();
+    expect(log.slice(-2)).toEqual(['delete ' + KEY, 'journal upload-1 aborted']);
+    expect(journal.rows[0].outcome).toBe('aborted');
+  });
+
+  it('refuses to finish before it began', async () => {
+    const { upload } = setup();
+    await expect(upload.finish()).rejects.toThrow('finish() before begin()');
+  });
+});

@@ -1,0 +1,35 @@
+import type { Readable } from 'node:stream';
+import type { ExportFormat, ExportJobQuery } from '@app/domain';
+
+export interface ExportFileRequest {
+  readonly tenantId: string;
+  /** The requester: what `@me` means. */
+  readonly requesterId: string;
+  /** Tickets created after it, or deleted at or before it, are not exported. */
+  readonly requestedAt: Date;
+  readonly query: ExportJobQuery;
+  /** The file's format: the source alone decides how its rows and cells look. */
+  readonly format: ExportFormat;
+}
+
+/**
+ * One export file, read from ONE consistent snapshot of the tickets (CONTRACT §6) that stays open for the length
+ * of an attempt. Its rows were counted when it was opened; its bytes flow when `bytes()` is read.
+ */
+export interface ExportFile {
+  /** When the snapshot was taken. */
+  readonly snapshotAt: Date;
+  /** The rows the file holds, counted in the snapshot. */
+  readonly totalRows: number;
+  /** How many rows have gone into the bytes so far. */
+  readonly rowsRead: number;
+  /** The whole file (BOM and header or brackets included), in order, with back-pressure. Call once. */
+  bytes(): Readable;
+  /** Ends the snapshot; safe to call after a failure, with the bytes half read, and more than once. */
+  close(): Promise<void>;
+}
+
+/** Opens the file of an export: what it contains and how it is written are decided here, once. */
+export abstract class ExportFileSource {
+  abstract open(request: ExportFileRequest): Promise<ExportFile>;
+}
