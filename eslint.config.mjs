@@ -18,6 +18,14 @@ const adapters = [
 ];
 /** The domain also stays free of Nest; application handlers use @nestjs/cqrs. */
 const frameworks = ['@nestjs/*', ...adapters];
+/** Adapters' own packages that a port must never leak into the inner layers either. */
+const adapterGlue = [
+  '@fast-csv/*',
+  'jsonwebtoken',
+  '@nestjs/typeorm',
+  '@nestjs/bullmq',
+  '@nestjs/platform-express',
+];
 
 /** What `npm prune --omit=dev` leaves out of the image: code the image runs must not import it. */
 const { devDependencies } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -61,6 +69,7 @@ export default tseslint.config(
     rules: layer(
       [
         ...frameworks,
+        ...adapterGlue,
         '@app/application',
         '@app/application/*',
         '@app/infrastructure',
@@ -73,13 +82,28 @@ export default tseslint.config(
   {
     files: ['libs/application/**/*.ts'],
     rules: layer(
-      [...adapters, '@app/infrastructure', '@app/infrastructure/*', '**/apps/**'],
+      [...adapters, ...adapterGlue, '@app/infrastructure', '@app/infrastructure/*', '**/apps/**'],
       'The application layer depends on ports, never on infrastructure.',
     ),
   },
   {
     files: ['libs/infrastructure/**/*.ts'],
     rules: layer(['**/apps/**'], 'Libraries never import an app.'),
+  },
+  {
+    // Outside the library, infrastructure is its index (adapters, config, seed data) and its Nest modules: its
+    // internal files can move without touching an app, a tool or a test.
+    files: ['apps/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
+    ignores: ['test/support/global-setup.ts'],
+    rules: layer(
+      [
+        '@app/infrastructure/*',
+        '!@app/infrastructure/nest',
+        '!@app/infrastructure/nest/*',
+        '**/libs/*/src/**',
+      ],
+      'Import infrastructure through @app/infrastructure or its Nest modules (@app/infrastructure/nest/*).',
+    ),
   },
   {
     // What the image ships (apps, libs; tests and testing helpers aside) needs neither tools/ nor a dev dependency.

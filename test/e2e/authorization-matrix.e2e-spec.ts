@@ -1,6 +1,6 @@
+import { GLOBEX } from '@app/infrastructure';
 import { randomUUID } from 'node:crypto';
 import type { ExportJobStatusValue } from '@app/domain';
-import { GLOBEX } from '@app/infrastructure/seed/reference-data';
 import type { Pool } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';

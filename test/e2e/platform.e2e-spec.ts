@@ -1,6 +1,6 @@
+import { LocalFileStorage } from '@app/infrastructure';
 import { randomUUID } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { LocalFileStorage } from '@app/infrastructure/storage/local-file-storage';
 import type { Pool } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';

@@ -8,6 +8,13 @@
  * cleanup also sees: counts are asserted as lower bounds, this spec's own jobs exactly.
  */
 import {
+  SystemClock,
+  PgUploadJournal,
+  TypeormExportCleanupStore,
+  TypeormExportJobRepository,
+  BullmqExportQueue,
+} from '@app/infrastructure';
+import {
   type CleanupSummary,
   CleanupExportsCommand,
   CleanupExportsHandler,
@@ -15,11 +22,6 @@ import {
 } from '@app/application';
 import { Logger } from '@nestjs/common';
 import { type ExportJob, exportObjectKey } from '@app/domain';
-import { SystemClock } from '@app/infrastructure/clock/system-clock';
-import { PgUploadJournal } from '@app/infrastructure/export/pg-upload-journal';
-import { TypeormExportCleanupStore } from '@app/infrastructure/persistence/repositories/typeorm-export-cleanup.store';
-import { TypeormExportJobRepository } from '@app/infrastructure/persistence/repositories/typeorm-export-job.repository';
-import { BullmqExportQueue } from '@app/infrastructure/queue/bullmq-export-queue';
 import { cancelActiveJobs, insertJob, type JobSpec } from '../support/api';
 import { beginMultipartUpload, GatedFileStorage, runCleanupCli } from '../support/cleanup';
 import { EngineHarness } from '../support/engine-harness';

@@ -5,11 +5,11 @@
  * nasty-strings.json in every text field, exported and read back through the storage adapter, compared cell by
  * cell with the database values formatted as CONTRACT §6 says.
  */
+import { nastyStrings } from '@app/infrastructure';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExportJob, exportFileName, TICKET_COLUMNS, type TicketColumnKey } from '@app/domain';
-import nasty from '@app/infrastructure/seed/nasty-strings.json';
 import { EngineHarness, findView, type StoredView } from '../support/engine-harness';
 import {
   columnsOf,
@@ -24,7 +24,7 @@ import { redisUrlWithDb, startWorker, type RunningWorker } from '../support/work
 
 jest.setTimeout(60_000);
 
-const STRINGS: readonly string[] = nasty.strings;
+const STRINGS: readonly string[] = nastyStrings();
 const ALL_COLUMNS: TicketColumnKey[] = TICKET_COLUMNS.map((c) => c.key);
 
 /** Dates on both sides of a DST change and of a day boundary in the zones used below, with fractions of a second. */

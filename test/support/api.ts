@@ -21,9 +21,14 @@ import {
   FORMAT_FILE_TYPES,
   DEFAULT_TICKET_QUERY,
 } from '@app/domain';
-import { type AppConfig, loadConfig, requireJwtSecret, signAccessToken } from '@app/infrastructure';
-import { TypeormExportJobRepository } from '@app/infrastructure/persistence/repositories/typeorm-export-job.repository';
-import { LocalFileStorage } from '@app/infrastructure/storage/local-file-storage';
+import {
+  type AppConfig,
+  loadConfig,
+  requireJwtSecret,
+  signAccessToken,
+  TypeormExportJobRepository,
+  LocalFileStorage,
+} from '@app/infrastructure';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import type { TestTenant } from './factories';
 

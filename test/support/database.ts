@@ -1,6 +1,5 @@
+import { readConfig, createDataSource } from '@app/infrastructure';
 import { randomBytes } from 'node:crypto';
-import { readConfig } from '@app/infrastructure/config/app-config';
-import { createDataSource } from '@app/infrastructure/persistence/data-source';
 import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 

@@ -1,3 +1,14 @@
+import {
+  type AppConfig,
+  loadConfig,
+  TypeormExportJobRepository,
+  EXPORT_QUEUE,
+  exportJobOptions,
+  type ExportQueueData,
+  redisConnection,
+  createFileStorage,
+  S3FileStorage,
+} from '@app/infrastructure';
 import { randomUUID } from 'node:crypto';
 import type { FileStorage } from '@app/application';
 import {
@@ -10,16 +21,6 @@ import {
   exportObjectKey,
   type TicketQueryRefinement,
 } from '@app/domain';
-import { type AppConfig, loadConfig } from '@app/infrastructure/config/app-config';
-import { TypeormExportJobRepository } from '@app/infrastructure/persistence/repositories/typeorm-export-job.repository';
-import {
-  EXPORT_QUEUE,
-  exportJobOptions,
-  type ExportQueueData,
-  redisConnection,
-} from '@app/infrastructure/queue/export-queue.constants';
-import { createFileStorage } from '@app/infrastructure/storage/create-file-storage';
-import { S3FileStorage } from '@app/infrastructure/storage/s3-file-storage';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import type { Pool } from 'pg';

@@ -2,8 +2,8 @@
  * What a file must hold: the list query's rows, formatted as CONTRACT §6 says, computed here independently of the
  * engine's SQL projection.
  */
+import { TicketQueryBuilder } from '@app/infrastructure';
 import { type ExportJob, findTicketColumn, type TicketColumn } from '@app/domain';
-import { TicketQueryBuilder } from '@app/infrastructure/tickets/ticket-query-builder';
 import type { Pool } from 'pg';
 
 /** A row of the list query: column keys to typed values (id as a string, dates as Date, tags as string[]). */

@@ -1,10 +1,5 @@
+import { ACME, type SeededTenant, seedTenant, type TenantSeed } from '@app/infrastructure';
 import { randomUUID } from 'node:crypto';
-import {
-  ACME,
-  type SeededTenant,
-  seedTenant,
-  type TenantSeed,
-} from '@app/infrastructure/seed/reference-data';
 import type { Pool } from 'pg';
 
 /**

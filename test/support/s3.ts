@@ -1,3 +1,4 @@
+import { type AppConfig } from '@app/infrastructure';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import {
@@ -12,7 +13,6 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppConfig } from '../../libs/infrastructure/src/config/app-config';
 
 /** The part of s3rver's API used here (the package ships no type declarations). */
 interface S3rverInstance {

@@ -1,7 +1,7 @@
+import { readConfig } from '@app/infrastructure';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfig } from '@app/infrastructure/config/app-config';
 
 /** The worker exactly as production runs it: `npm test` builds it before jest starts. */
 const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'worker', 'src', 'main.js');

@@ -1,3 +1,4 @@
+import { SystemClock } from '@app/infrastructure';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -14,7 +15,6 @@ import {
   RetryExportJobHandler,
 } from '@app/application';
 import type { AppConfig } from '@app/infrastructure';
-import { SystemClock } from '@app/infrastructure/clock/system-clock';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
 import { LoggerModule } from 'nestjs-pino';

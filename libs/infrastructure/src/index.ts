@@ -12,3 +12,13 @@ export { EXPORT_QUEUE } from './queue/export-queue.constants';
 export { seedDatabase, type SeedOptions, type SeedResult } from './seed/seed';
 export { ACME } from './seed/reference-data';
 export { nastyStrings } from './seed/nasty-strings';
+export { exportJobOptions, type ExportQueueData, redisConnection } from './queue/export-queue.constants';
+export { GLOBEX, type SeededTenant, seedTenant, type TenantSeed } from './seed/reference-data';
+// Adapters, for the specs that drive one directly against the real service.
+export { SystemClock } from './clock/system-clock';
+export { LocalFileStorage } from './storage/local-file-storage';
+export { S3FileStorage } from './storage/s3-file-storage';
+export { BullmqExportQueue } from './queue/bullmq-export-queue';
+export { PgUploadJournal } from './export/pg-upload-journal';
+export { TypeormExportCleanupStore } from './persistence/repositories/typeorm-export-cleanup.store';
+export { TypeormExportJobRepository } from './persistence/repositories/typeorm-export-job.repository';

@@ -2,9 +2,8 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { RunExportJobCommand, type RunExportJobOutcome } from '@app/application';
-import { type AppConfig } from '@app/infrastructure';
+import { type AppConfig, EXPORT_QUEUE, type ExportQueueData } from '@app/infrastructure';
 import { InjectConfig } from '@app/infrastructure/nest/config.module';
-import { EXPORT_QUEUE, type ExportQueueData } from '@app/infrastructure/queue/export-queue.constants';
 import { DelayedError, type Job } from 'bullmq';
 
 /**
