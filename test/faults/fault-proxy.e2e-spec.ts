@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import Redis from 'ioredis';
-import { readConfig } from '@app/infrastructure/config/app-config';
+import { readConfig } from '@app/infrastructure';
 import { FaultProxy } from '../support/fault-proxy';
 
 /** The fault toolkit itself: every later scenario relies on each mode doing exactly what it says. */
