@@ -25,3 +25,11 @@ export class RetryableExportError extends Error {
     this.name = 'RetryableExportError';
   }
 }
+
+/** An attempt still running past EXPORT_ATTEMPT_TIMEOUT_S: it stops, and the job fails with EXPORT_JOB.TIMED_OUT. */
+export class AttemptTimedOutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`export attempt stopped after ${timeoutMs} ms (EXPORT_ATTEMPT_TIMEOUT_S)`);
+    this.name = 'AttemptTimedOutError';
+  }
+}

@@ -40,7 +40,7 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
       if (error instanceof ConcurrentUpdateError) return 'skipped';
       throw error;
     }
-    const { progressIntervalMs, maxAttempts, retentionHours } = this.settings;
+    const { progressIntervalMs, maxAttempts, retentionHours, attemptTimeoutMs } = this.settings;
     return new ExportAttempt({
       files: this.files,
       progress: new ProgressReporter(this.jobs, job, progressIntervalMs, command.shutdown),
@@ -48,6 +48,7 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
       settlement: new AttemptSettlement(this.classifier, maxAttempts),
       clock: this.clock,
       retentionHours,
+      attemptTimeoutMs,
     }).run();
   }
 }
