@@ -5,6 +5,7 @@ import { errorName } from './error-name';
 import type { JobWriter, StopReason } from './progress-reporter';
 import {
   AttemptTimedOutError,
+  LostAttemptError,
   RetryableExportError,
   type RunExportJobOutcome,
 } from './run-export-job.command';
@@ -70,6 +71,7 @@ export class AttemptSettlement {
     if (stopped) return stopped;
     if (error instanceof ValidationError) return 'invalid-query';
     if (error instanceof AttemptTimedOutError) return 'timed-out';
+    if (error instanceof LostAttemptError) return 'exhausted';
     if (!this.classifier.isTransient(error)) return 'permanent';
     return attempts >= this.maxAttempts ? 'exhausted' : 'transient';
   }

@@ -33,3 +33,14 @@ export class AttemptTimedOutError extends Error {
     this.name = 'AttemptTimedOutError';
   }
 }
+
+/**
+ * A delivery of a job still `running` whose attempts are all spent: its last attempt was lost (its worker died, or
+ * it could not record how it ended). No attempt is left to run: the job fails as exhausted.
+ */
+export class LostAttemptError extends Error {
+  constructor() {
+    super('the last attempt of this export was lost');
+    this.name = 'LostAttemptError';
+  }
+}

@@ -150,6 +150,31 @@ describe('RunExportJobHandler', () => {
     expect(storage.objects.size).toBe(0);
   });
 
+  it('takes over a job whose attempt was lost while attempts remain', async () => {
+    const { jobs, queued, run } = setup();
+    const job = queued({ status: 'running', attempts: 2 });
+    expect(await run(job)).toBe('completed');
+    expect(jobs.stored(job.id)).toMatchObject({ status: 'completed', attempts: 3 });
+  });
+
+  it('fails a job whose last attempt was lost instead of running it past EXPORT_MAX_ATTEMPTS', async () => {
+    const { log, jobs, queued, run } = setup();
+    const job = queued({ status: 'running', attempts: 3 });
+    expect(await run(job)).toBe('failed');
+    expect(jobs.stored(job.id)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: {
+        code: 'EXPORT_JOB.FAILED',
+        message: 'The export failed after 3 attempts. Please try again later.',
+      },
+    });
+    expect(jobs.audit.map((a) => [a.action, a.details])).toEqual([
+      ['export.failed', { code: 'EXPORT_JOB.FAILED', attempts: 3, cause: 'LostAttemptError' }],
+    ]);
+    expect(log).not.toContain('open file');
+  });
+
   it('fails the job with EXPORT_JOB.TIMED_OUT once the attempt outlives its timeout, not retried', async () => {
     const { jobs, files, storage, queued, run } = setup(50);
     files.stallAfter = 2;
