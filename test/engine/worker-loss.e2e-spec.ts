@@ -151,14 +151,14 @@ describe('a worker lost in the middle of an export', () => {
     expect(Date.now() - stoppingAt).toBeLessThan(10_000);
     const released = await readJob(engine.pool, tenant.id, job.id);
     expect(stopping.output()).toContain("outcome: 'released'");
-    // Back to queued; the attempt counter keeps the start it counted (the next start counts one more).
-    expect(released).toMatchObject({ status: 'queued', stage: 'queued', attempts: 1, errorCode: null });
+    // Back to queued, the attempt handed back unspent: a shutdown never brings a job closer to EXPORT_MAX_ATTEMPTS.
+    expect(released).toMatchObject({ status: 'queued', stage: 'queued', attempts: 0, errorCode: null });
     expect(multipartHistory(job)).toEqual([['create', 'abort']]);
     expect(await objectKeys(server.s3, prefixOf(job))).toEqual([]);
 
     await worker();
     const done = await engine.finished(tenant, job.id, 60_000);
-    expect(done).toMatchObject({ status: 'completed', attempts: 2, errorCode: null });
+    expect(done).toMatchObject({ status: 'completed', attempts: 1, errorCode: null });
     expect(multipartHistory(job)).toEqual([
       ['create', 'abort'],
       ['create', 'complete'],

@@ -16,6 +16,10 @@ export interface RunningWorker {
   kill(): Promise<void>;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** null while the process runs; then its exit code, or its signal's name when a signal ended it. */
+  exitCode(): number | string | null;
+  /** Resolves once the process has exited (whatever ended it). */
+  exited(): Promise<void>;
 }
 
 /** Every worker still running, killed when the test process exits whatever happened to the spec's afterAll. */
@@ -106,6 +110,8 @@ export async function startWorker(options: { env?: Record<string, string> } = {}
     stop: () => signal('SIGTERM', STOP_TIMEOUT_MS),
     kill: () => signal('SIGKILL', STOP_TIMEOUT_MS),
     output: () => output,
+    exitCode: () => child.exitCode ?? child.signalCode,
+    exited: () => exited,
   };
 }
 

@@ -4,6 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, readConfig } from '@app/infrastructure';
 import { WorkerModule } from './worker.module';
 
+/**
+ * How long a SIGTERM may take: running exports are released well within it. Past it the worker exits anyway (the
+ * queue's stalled check hands its jobs to another worker), before the orchestrator's SIGKILL (compose: 30 s).
+ */
+const SHUTDOWN_GRACE_MS = 25_000;
+
 async function bootstrap(): Promise<void> {
   const config = readConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config));
@@ -13,6 +19,10 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: releasing running exports and stopping`);
+    setTimeout(() => {
+      logger.error(`${signal}: not stopped within ${SHUTDOWN_GRACE_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -7,4 +7,6 @@ export abstract class ExportEngineSettings {
    * how soon it notices a cancel.
    */
   abstract readonly progressIntervalMs: number;
+  /** EXPORT_ATTEMPT_TIMEOUT_S in ms: an attempt still running past it stops and fails with EXPORT_JOB.TIMED_OUT. */
+  abstract readonly attemptTimeoutMs: number;
 }

@@ -37,6 +37,7 @@ export const EXPORT_FAILURE_CODES = [
   'EXPORT_JOB.FAILED',
   'EXPORT_JOB.INVALID_QUERY',
   'EXPORT_JOB.WORKER_LOST',
+  'EXPORT_JOB.TIMED_OUT',
 ] as const;
 
 export type ExportFailureCode = (typeof EXPORT_FAILURE_CODES)[number];

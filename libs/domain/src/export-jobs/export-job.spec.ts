@@ -190,6 +190,18 @@ describe('ExportJob', () => {
       expect(job.toSnapshot().attempts).toBe(3);
     });
 
+    it('are not spent by a shutdown: the released attempt is handed back unspent', () => {
+      const job = anExportJob();
+      job.start(at('2026-03-02T09:00:05Z'));
+      job.release('retry');
+      job.start(at('2026-03-02T09:05:00Z'));
+      expect(job.toSnapshot().attempts).toBe(2);
+      job.release('shutdown');
+      expect(job.toSnapshot()).toMatchObject({ status: 'queued', stage: 'queued', attempts: 1 });
+      job.start(at('2026-03-02T09:10:00Z'));
+      expect(job.toSnapshot().attempts).toBe(2);
+    });
+
     it('keep startedAt at the first start', () => {
       const job = anExportJob();
       job.start(at('2026-03-02T09:00:05Z'));

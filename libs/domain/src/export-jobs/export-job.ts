@@ -185,10 +185,15 @@ export class ExportJob {
     };
   }
 
-  /** Hands the job back to the queue for another attempt (shutdown, transient failure). */
-  release(): void {
+  /**
+   * Hands the job back to the queue for another attempt. A transient failure spends the attempt (`retry`); a
+   * worker's shutdown hands it back unspent (`shutdown`): the attempt did not fail, so restarting workers never
+   * brings a job closer to EXPORT_MAX_ATTEMPTS.
+   */
+  release(reason: 'retry' | 'shutdown' = 'retry'): void {
     this.moveTo('queued');
-    this.props = { ...this.props, stage: 'queued' };
+    const attempts = reason === 'shutdown' ? Math.max(0, this.props.attempts - 1) : this.props.attempts;
+    this.props = { ...this.props, stage: 'queued', attempts };
   }
 
   fail(error: ExportJobFailure): void {

@@ -35,6 +35,8 @@ export interface AppConfig {
     readonly workerConcurrency: number;
     readonly maxAttempts: number;
     readonly maxActivePerUser: number;
+    /** EXPORT_ATTEMPT_TIMEOUT_S: past it an attempt stops and the job fails with EXPORT_JOB.TIMED_OUT. */
+    readonly attemptTimeoutSeconds: number;
   };
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
@@ -152,6 +154,7 @@ export function loadConfig(env: Env): AppConfig {
       workerConcurrency: integer(env, 'EXPORT_WORKER_CONCURRENCY', 2, 1, 64),
       maxAttempts: integer(env, 'EXPORT_MAX_ATTEMPTS', 3, 1, 20),
       maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
+      attemptTimeoutSeconds: integer(env, 'EXPORT_ATTEMPT_TIMEOUT_S', 1800, 1, 7 * 24 * 3600),
     },
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),

@@ -1,12 +1,37 @@
 import { pipeline, type Readable } from 'node:stream';
 import { type ExportFile, type ExportFileRequest, ExportFileSource } from '@app/application';
 import { findTicketColumn, type TicketColumn } from '@app/domain';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { PG_QUERY_TIMEOUT_MS } from '../persistence/pg-connection';
 import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
 import { CopyTextBatches } from './copy-text';
 import { exportProjection } from './export-projection';
 import { fileEncoder } from './file-encoders';
+
+export interface PgExportTimeouts {
+  /** The read timeout of the count, which may take long on a big table (EXPORT_ATTEMPT_TIMEOUT_S bounds it). */
+  readonly longQueryTimeoutMs: number;
+  /**
+   * A COPY that has begun streaming and then delivers nothing for this long, while the file is ready for more, is
+   * stalled: its attempt fails as an outage (ETIMEDOUT) and is retried. Before its first row a COPY may sort for a
+   * long time: only the attempt timeout bounds that.
+   */
+  readonly copyIdleTimeoutMs?: number;
+}
+
+const DEFAULT_COPY_IDLE_TIMEOUT_MS = 60_000;
+
+/** A query with a client-side read timeout (pg's `query_timeout`): the call fails once no answer came in time. */
+function timed(text: string, values: unknown[], timeoutMs: number): QueryConfig {
+  const query: QueryConfig & { query_timeout: number } = { text, values, query_timeout: timeoutMs };
+  return query;
+}
+
+/** An outage as failure-kind classifies it (a Node socket timeout code): the attempt is retried. */
+function stalledCopy(idleMs: number): Error {
+  return Object.assign(new Error(`the COPY delivered nothing for ${idleMs} ms`), { code: 'ETIMEDOUT' });
+}
 
 /**
  * Export files read from ONE snapshot: a REPEATABLE READ READ ONLY transaction holds for the whole attempt, so the
@@ -18,6 +43,7 @@ export class PgExportFileSource extends ExportFileSource {
   constructor(
     private readonly pool: Pool,
     private readonly batchSize: number,
+    private readonly timeouts: PgExportTimeouts,
   ) {
     super();
   }
@@ -25,12 +51,15 @@ export class PgExportFileSource extends ExportFileSource {
   async open(request: ExportFileRequest): Promise<ExportFile> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(timed('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], PG_QUERY_TIMEOUT_MS));
       await client.query(
-        "SELECT set_config('TimeZone', $1, true), set_config('jit', 'off', true), set_config('work_mem', '256MB', true)",
-        [request.query.timezone],
+        timed(
+          "SELECT set_config('TimeZone', $1, true), set_config('jit', 'off', true), set_config('work_mem', '256MB', true)",
+          [request.query.timezone],
+          PG_QUERY_TIMEOUT_MS,
+        ),
       );
-      const { rows } = await client.query<{ at: Date }>('SELECT now() AS at');
+      const { rows } = await client.query<{ at: Date }>(timed('SELECT now() AS at', [], PG_QUERY_TIMEOUT_MS));
       const builder = new TicketQueryBuilder(request.query, {
         tenantId: request.tenantId,
         me: request.requesterId,
@@ -39,7 +68,9 @@ export class PgExportFileSource extends ExportFileSource {
         cutoff: request.requestedAt,
       });
       const count = builder.count();
-      const counted = await client.query<{ count: string }>(count.text, count.values);
+      const counted = await client.query<{ count: string }>(
+        timed(count.text, count.values, this.timeouts.longQueryTimeoutMs),
+      );
       return new PgExportFile(
         client,
         builder,
@@ -47,6 +78,7 @@ export class PgExportFileSource extends ExportFileSource {
         rows[0].at,
         Number(counted.rows[0].count),
         this.batchSize,
+        this.timeouts.copyIdleTimeoutMs ?? DEFAULT_COPY_IDLE_TIMEOUT_MS,
       );
     } catch (error) {
       client.release(true);
@@ -67,6 +99,7 @@ class PgExportFile implements ExportFile {
     readonly snapshotAt: Date,
     readonly totalRows: number,
     private readonly batchSize: number,
+    private readonly copyIdleTimeoutMs: number,
   ) {}
 
   get rowsRead(): number {
@@ -85,18 +118,20 @@ class PgExportFile implements ExportFile {
     // An error anywhere, or the reader destroying the file, destroys every stage (the COPY too, below).
     pipeline([batches, ...stages], () => undefined);
     const copy = this.builder.copySelect(exportProjection(format, query.columns));
-    this.client.query(copy.setup.text, copy.setup.values).then(
+    this.client.query(timed(copy.setup.text, copy.setup.values, PG_QUERY_TIMEOUT_MS)).then(
       () => {
         if (this.closed) {
           batches.destroy(); // closed while the setup ran: the connection is gone
           return;
         }
         const rows = this.client.query(copyTo(`COPY (${copy.text}) TO STDOUT`));
+        const watchdog = this.watch(rows);
         rows.on('error', (error) => batches.destroy(error));
         rows.on('end', () => {
           this.copyEnded = true;
         });
         batches.on('close', () => {
+          clearInterval(watchdog);
           if (!rows.readableEnded) rows.destroy();
         });
         rows.pipe(batches);
@@ -104,6 +139,30 @@ class PgExportFile implements ExportFile {
       (error: Error) => batches.destroy(error),
     );
     return file;
+  }
+
+  /**
+   * Fails a COPY that stopped delivering (PostgreSQL or the network stalled: the connection stays open, no bytes
+   * come, and no timeout of pg's would notice). Time spent paused by back-pressure (a slow upload) does not count,
+   * nor does the time before the first chunk (the server may be sorting).
+   */
+  private watch(rows: Readable): NodeJS.Timeout {
+    let started = false;
+    let lastProgressAt = Date.now();
+    rows.on('data', () => {
+      started = true;
+      lastProgressAt = Date.now();
+    });
+    const timer = setInterval(
+      () => {
+        if (!started || rows.readableFlowing !== true) lastProgressAt = Date.now();
+        else if (Date.now() - lastProgressAt >= this.copyIdleTimeoutMs)
+          rows.destroy(stalledCopy(this.copyIdleTimeoutMs));
+      },
+      Math.min(1000, this.copyIdleTimeoutMs),
+    );
+    timer.unref();
+    return timer;
   }
 
   /** Commits the read-only transaction; a connection left mid-COPY or after an error is discarded, not reused. */
@@ -117,7 +176,7 @@ class PgExportFile implements ExportFile {
       return;
     }
     try {
-      await this.client.query('COMMIT');
+      await this.client.query(timed('COMMIT', [], PG_QUERY_TIMEOUT_MS));
       this.client.release();
     } catch {
       this.client.release(true);

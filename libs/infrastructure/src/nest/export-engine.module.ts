@@ -12,9 +12,15 @@ import type { AppConfig } from '../config/app-config';
 import { DefaultExportFailureClassifier } from '../export/export-failure-classifier';
 import { PgExportFileSource } from '../export/pg-export-file-source';
 import { PgUploadJournal } from '../export/pg-upload-journal';
+import { guardPool, pgPoolOptions } from '../persistence/pg-connection';
 
-/** A pool of its own for the engine: one long snapshot connection per running export, plus the journal's writes. */
+/**
+ * A pool of its own for the engine: one long snapshot connection per running export. Its queries have no read
+ * timeout (a long COPY must not be cut): PgExportFileSource sets one on each ordinary query and watches the COPY.
+ */
 export const EXPORT_PG_POOL = 'EXPORT_PG_POOL';
+/** The upload journal's short writes, with the read timeout of every ordinary query. */
+const JOURNAL_PG_POOL = 'JOURNAL_PG_POOL';
 
 /** The adapters the RunExportJob use case needs (storage and the job repository come from their own modules). */
 @Module({})
@@ -26,21 +32,41 @@ export class ExportEngineModule {
         {
           provide: EXPORT_PG_POOL,
           useFactory: () =>
-            new Pool({
-              connectionString: config.databaseUrl,
-              max: config.exports.workerConcurrency + 2,
-              application_name: 'export-service-engine',
-            }),
+            guardPool(
+              new Pool({
+                ...pgPoolOptions({ queryTimeout: false }),
+                connectionString: config.databaseUrl,
+                max: config.exports.workerConcurrency + 1,
+                application_name: 'export-service-engine',
+              }),
+              'export',
+            ),
+        },
+        {
+          provide: JOURNAL_PG_POOL,
+          useFactory: () =>
+            guardPool(
+              new Pool({
+                ...pgPoolOptions({ queryTimeout: true }),
+                connectionString: config.databaseUrl,
+                max: 2,
+                application_name: 'export-service-journal',
+              }),
+              'journal',
+            ),
         },
         {
           provide: ExportFileSource,
-          useFactory: (pool: Pool) => new PgExportFileSource(pool, config.exports.batchSize),
+          useFactory: (pool: Pool) =>
+            new PgExportFileSource(pool, config.exports.batchSize, {
+              longQueryTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
+            }),
           inject: [EXPORT_PG_POOL],
         },
         {
           provide: UploadJournal,
           useFactory: (pool: Pool) => new PgUploadJournal(pool),
-          inject: [EXPORT_PG_POOL],
+          inject: [JOURNAL_PG_POOL],
         },
         { provide: ExportFailureClassifier, useClass: DefaultExportFailureClassifier },
         { provide: Clock, useClass: SystemClock },
@@ -50,12 +76,15 @@ export class ExportEngineModule {
             retentionHours: config.exports.retentionHours,
             maxAttempts: config.exports.maxAttempts,
             progressIntervalMs: 500,
+            attemptTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
           } satisfies ExportEngineSettings,
         },
         {
           provide: 'EXPORT_PG_POOL_CLOSER',
-          useFactory: (pool: Pool) => ({ onApplicationShutdown: () => pool.end() }),
-          inject: [EXPORT_PG_POOL],
+          useFactory: (pool: Pool, journal: Pool) => ({
+            onApplicationShutdown: () => Promise.all([pool.end(), journal.end()]),
+          }),
+          inject: [EXPORT_PG_POOL, JOURNAL_PG_POOL],
         },
       ],
       exports: [ExportFileSource, UploadJournal, ExportFailureClassifier, Clock, ExportEngineSettings],

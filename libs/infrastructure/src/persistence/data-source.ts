@@ -1,10 +1,10 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 import { ORM_ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { GuardedPgClient, pgPoolOptions } from './pg-connection';
 
 export function dataSourceOptions(
   databaseUrl: string,
@@ -20,6 +20,8 @@ export function dataSourceOptions(
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
+    // Every pooled client has an 'error' listener; connect, keepalive and query timeouts end a stalled call.
+    extra: pgPoolOptions({ queryTimeout: true }),
   };
 }
 
@@ -39,7 +41,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const name = databaseName(databaseUrl);
   const maintenance = new URL(databaseUrl);
   maintenance.pathname = '/postgres';
-  const client = new Client({ connectionString: maintenance.toString() });
+  const client = new GuardedPgClient({ connectionString: maintenance.toString() });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -64,9 +66,13 @@ const MIGRATION_LOCK_KEY = 4_711_002;
 /** Creates the database if missing and applies pending migrations; returns the names it applied. Idempotent. */
 export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const lock = new Client({ connectionString: databaseUrl });
+  const lock = new GuardedPgClient({ connectionString: databaseUrl });
   await lock.connect();
-  const dataSource = createDataSource(databaseUrl, 'export-service-migrate');
+  // A migration may run for long (an index on a big table): no read timeout on its queries.
+  const dataSource = new DataSource({
+    ...dataSourceOptions(databaseUrl, 'export-service-migrate'),
+    extra: pgPoolOptions({ queryTimeout: false }),
+  });
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await dataSource.initialize();

@@ -4,7 +4,7 @@ import { anExportJob, STARTED_AT } from '@app/domain/testing/export-job.factory'
 import { FakeClassifier, LoggingJobRepository } from '../../../testing/engine-fakes';
 import { AttemptSettlement } from './attempt-settlement';
 import type { JobWriter, StopReason } from './progress-reporter';
-import { RetryableExportError } from './run-export-job.command';
+import { AttemptTimedOutError, RetryableExportError } from './run-export-job.command';
 
 const MAX_ATTEMPTS = 3;
 const transient = new Error('connection reset (transient)');
@@ -44,6 +44,13 @@ describe('AttemptSettlement', () => {
       ['a failure that cannot succeed', permanent, null, 1, 'permanent'],
       ['a transient failure with attempts left', transient, null, 2, 'transient'],
       ['a transient failure in the last attempt', transient, null, 3, 'exhausted'],
+      [
+        'an attempt past EXPORT_ATTEMPT_TIMEOUT_S, not retried',
+        new AttemptTimedOutError(60_000),
+        null,
+        1,
+        'timed-out',
+      ],
     ])('%s', (_, error, stopped, attempts, end) => {
       expect(settlement.end(error, stopped, attempts)).toBe(end);
     });
@@ -62,10 +69,15 @@ describe('AttemptSettlement', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('releases the job on shutdown, for another worker', async () => {
-    const { writer, repo } = await writerFor(1);
+  it('releases the job on shutdown, for another worker, without spending the attempt', async () => {
+    const { writer, repo } = await writerFor(2);
     expect(await settlement.settle(writer, new Error('aborted'), 'shutdown')).toBe('released');
-    expect(repo.stored(writer.job.id)).toMatchObject({ status: 'queued', stage: 'queued', error: null });
+    expect(repo.stored(writer.job.id)).toMatchObject({
+      status: 'queued',
+      stage: 'queued',
+      error: null,
+      attempts: 1,
+    });
     expect(repo.audit).toEqual([]);
   });
 
@@ -74,7 +86,7 @@ describe('AttemptSettlement', () => {
     const thrown = await settlement.settle(writer, transient, null).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(RetryableExportError);
     expect(thrown).toMatchObject({ causeName: 'Error' });
-    expect(repo.stored(writer.job.id)?.status).toBe('queued');
+    expect(repo.stored(writer.job.id)).toMatchObject({ status: 'queued', attempts: 2 });
     expect(warnings).toHaveLength(1);
   });
 
@@ -102,6 +114,14 @@ describe('AttemptSettlement', () => {
       'EXPORT_JOB.FAILED',
       'The export failed after 3 attempts. Please try again later.',
       'Error',
+    ],
+    [
+      'timed out',
+      new AttemptTimedOutError(1_800_000),
+      1,
+      'EXPORT_JOB.TIMED_OUT',
+      'The export took longer than the 1800 s allowed and was stopped. Narrow the filters or try again later.',
+      'AttemptTimedOutError',
     ],
   ])(
     'fails the job (%s) with a safe message and an audit row',

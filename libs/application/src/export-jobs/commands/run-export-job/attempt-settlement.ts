@@ -3,10 +3,15 @@ import { ValidationError } from '@app/domain';
 import type { ExportFailureClassifier } from '../../../ports/export-failure-classifier';
 import { errorName } from './error-name';
 import type { JobWriter, StopReason } from './progress-reporter';
-import { RetryableExportError, type RunExportJobOutcome } from './run-export-job.command';
+import {
+  AttemptTimedOutError,
+  LostAttemptError,
+  RetryableExportError,
+  type RunExportJobOutcome,
+} from './run-export-job.command';
 
 /** What ended an attempt that did not complete. */
-export type AttemptEnd = StopReason | 'invalid-query' | 'permanent' | 'exhausted' | 'transient';
+export type AttemptEnd = StopReason | 'invalid-query' | 'timed-out' | 'permanent' | 'exhausted' | 'transient';
 
 /** What becomes of the job, and what the attempt answers the queue. */
 type Settlement =
@@ -33,6 +38,13 @@ export const SETTLEMENTS: Readonly<Record<AttemptEnd, Settlement>> = {
     message: (error) =>
       `The view or filters of this export are no longer valid: ${error instanceof Error ? error.message : ''}`,
   },
+  // Not retried: an export that outran EXPORT_ATTEMPT_TIMEOUT_S once would most likely outrun it again.
+  'timed-out': {
+    job: 'fail',
+    code: 'EXPORT_JOB.TIMED_OUT',
+    message: (error) =>
+      `The export took longer than the ${error instanceof AttemptTimedOutError ? Math.round(error.timeoutMs / 1000) : ''} s allowed and was stopped. Narrow the filters or try again later.`,
+  },
   permanent: {
     job: 'fail',
     code: 'EXPORT_JOB.FAILED',
@@ -58,6 +70,8 @@ export class AttemptSettlement {
   end(error: unknown, stopped: StopReason | null, attempts: number): AttemptEnd {
     if (stopped) return stopped;
     if (error instanceof ValidationError) return 'invalid-query';
+    if (error instanceof AttemptTimedOutError) return 'timed-out';
+    if (error instanceof LostAttemptError) return 'exhausted';
     if (!this.classifier.isTransient(error)) return 'permanent';
     return attempts >= this.maxAttempts ? 'exhausted' : 'transient';
   }
@@ -74,7 +88,7 @@ export class AttemptSettlement {
       case 'leave':
         return settlement.outcome;
       case 'release':
-        job.release();
+        job.release(settlement.outcome === 'released' ? 'shutdown' : 'retry');
         await writer.save();
         if (settlement.outcome === 'retry') throw new RetryableExportError(errorName(error));
         return settlement.outcome;

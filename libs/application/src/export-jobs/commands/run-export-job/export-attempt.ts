@@ -7,7 +7,7 @@ import type { StoredObject } from '../../../ports/file-storage';
 import type { AttemptSettlement } from './attempt-settlement';
 import { DigestStream } from './digest-stream';
 import type { ProgressReporter } from './progress-reporter';
-import type { RunExportJobOutcome } from './run-export-job.command';
+import { AttemptTimedOutError, type RunExportJobOutcome } from './run-export-job.command';
 import type { UploadLifecycle } from './upload-lifecycle';
 
 export interface ExportAttemptParts {
@@ -18,6 +18,8 @@ export interface ExportAttemptParts {
   readonly settlement: AttemptSettlement;
   readonly clock: Clock;
   readonly retentionHours: number;
+  /** EXPORT_ATTEMPT_TIMEOUT_S in ms: past it the attempt stops and the job fails with EXPORT_JOB.TIMED_OUT. */
+  readonly attemptTimeoutMs: number;
 }
 
 /**
@@ -36,6 +38,16 @@ export class ExportAttempt {
     const job = this.job.toSnapshot();
     let file: ExportFile | null = null;
     progress.start(() => file && { rowsRead: file.rowsRead, totalRows: file.totalRows });
+    // The deadline stops the pipeline; the steps around it check it (each of their calls has a timeout of its own).
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new AttemptTimedOutError(this.parts.attemptTimeoutMs)),
+      this.parts.attemptTimeoutMs,
+    );
+    const signal = AbortSignal.any([progress.signal, deadline.signal]);
+    const throwIfTimedOut = (): void => {
+      if (deadline.signal.aborted) throw deadline.signal.reason;
+    };
     try {
       await upload.abortLeftovers();
       file = await files.open({
@@ -46,15 +58,18 @@ export class ExportAttempt {
         format: job.format,
       });
       progress.throwIfStopped();
+      throwIfTimedOut();
       await this.enter('exporting', 0, file.totalRows);
       const body = await upload.begin(exportObjectKey(job), {
         contentType: FORMAT_FILE_TYPES[job.format].contentType,
         fileName: exportFileName(job),
       });
       const digest = new DigestStream();
-      await pipeline(file.bytes(), digest, body, { signal: progress.signal });
+      await pipeline(file.bytes(), digest, body, { signal });
+      throwIfTimedOut();
       await this.enter('uploading', file.rowsRead, file.totalRows);
       const stored = await upload.finish();
+      throwIfTimedOut();
       this.job.enterStage('finalizing');
       progress.stop();
       await this.complete(stored, digest.sha256(), file);
@@ -62,8 +77,10 @@ export class ExportAttempt {
     } catch (error) {
       progress.stop();
       await upload.discard();
-      return await settlement.settle(progress, error, await progress.stopReason(error));
+      const failure = deadline.signal.aborted ? (deadline.signal.reason as AttemptTimedOutError) : error;
+      return await settlement.settle(progress, failure, await progress.stopReason(error));
     } finally {
+      clearTimeout(timer);
       progress.stop();
       await file?.close();
     }

@@ -25,3 +25,22 @@ export class RetryableExportError extends Error {
     this.name = 'RetryableExportError';
   }
 }
+
+/** An attempt still running past EXPORT_ATTEMPT_TIMEOUT_S: it stops, and the job fails with EXPORT_JOB.TIMED_OUT. */
+export class AttemptTimedOutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`export attempt stopped after ${timeoutMs} ms (EXPORT_ATTEMPT_TIMEOUT_S)`);
+    this.name = 'AttemptTimedOutError';
+  }
+}
+
+/**
+ * A delivery of a job still `running` whose attempts are all spent: its last attempt was lost (its worker died, or
+ * it could not record how it ended). No attempt is left to run: the job fails as exhausted.
+ */
+export class LostAttemptError extends Error {
+  constructor() {
+    super('the last attempt of this export was lost');
+    this.name = 'LostAttemptError';
+  }
+}

@@ -16,13 +16,13 @@ import { RunExportJobHandler } from './run-export-job.handler';
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The engine's ports as strict fakes sharing one log, and the handler wired to them. */
-function setup() {
+function setup(attemptTimeoutMs = 60_000) {
   const log: string[] = [];
   const jobs = new LoggingJobRepository(log);
   const files = new FakeFileSource(log);
   const storage = new FakeStorage(log);
   const journal = new FakeJournal(log);
-  const settings = { retentionHours: 72, maxAttempts: 3, progressIntervalMs: 5 };
+  const settings = { retentionHours: 72, maxAttempts: 3, progressIntervalMs: 5, attemptTimeoutMs };
   const handler = new RunExportJobHandler(
     jobs,
     files,
@@ -137,7 +137,7 @@ describe('RunExportJobHandler', () => {
     expect(jobs.audit).toEqual([]);
   });
 
-  it('releases the job when the worker shuts down mid-export', async () => {
+  it('releases the job when the worker shuts down mid-export, without spending its attempt', async () => {
     const { jobs, files, storage, queued, run, uploading } = setup();
     files.stallAfter = 2;
     const job = queued();
@@ -146,7 +146,45 @@ describe('RunExportJobHandler', () => {
     await uploading();
     shutdown.abort();
     expect(await outcome).toBe('released');
-    expect(jobs.stored(job.id)).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(jobs.stored(job.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(storage.objects.size).toBe(0);
+  });
+
+  it('takes over a job whose attempt was lost while attempts remain', async () => {
+    const { jobs, queued, run } = setup();
+    const job = queued({ status: 'running', attempts: 2 });
+    expect(await run(job)).toBe('completed');
+    expect(jobs.stored(job.id)).toMatchObject({ status: 'completed', attempts: 3 });
+  });
+
+  it('fails a job whose last attempt was lost instead of running it past EXPORT_MAX_ATTEMPTS', async () => {
+    const { log, jobs, queued, run } = setup();
+    const job = queued({ status: 'running', attempts: 3 });
+    expect(await run(job)).toBe('failed');
+    expect(jobs.stored(job.id)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: {
+        code: 'EXPORT_JOB.FAILED',
+        message: 'The export failed after 3 attempts. Please try again later.',
+      },
+    });
+    expect(jobs.audit.map((a) => [a.action, a.details])).toEqual([
+      ['export.failed', { code: 'EXPORT_JOB.FAILED', attempts: 3, cause: 'LostAttemptError' }],
+    ]);
+    expect(log).not.toContain('open file');
+  });
+
+  it('fails the job with EXPORT_JOB.TIMED_OUT once the attempt outlives its timeout, not retried', async () => {
+    const { jobs, files, storage, queued, run } = setup(50);
+    files.stallAfter = 2;
+    const job = queued();
+    expect(await run(job)).toBe('failed');
+    expect(jobs.stored(job.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'EXPORT_JOB.TIMED_OUT' },
+    });
     expect(storage.objects.size).toBe(0);
   });
 

@@ -4,13 +4,13 @@ import { Clock } from '../../../ports/clock';
 import { ExportEngineSettings } from '../../../ports/export-engine-settings';
 import { ExportFailureClassifier } from '../../../ports/export-failure-classifier';
 import { ExportFileSource } from '../../../ports/export-file-source';
-import { ExportJobRepository } from '../../../ports/export-job.repository';
+import { ExportJobRepository, type SaveOptions } from '../../../ports/export-job.repository';
 import { FileStorage } from '../../../ports/file-storage';
 import { UploadJournal } from '../../../ports/upload-journal';
 import { AttemptSettlement } from './attempt-settlement';
 import { ExportAttempt } from './export-attempt';
 import { ProgressReporter } from './progress-reporter';
-import { RunExportJobCommand, type RunExportJobOutcome } from './run-export-job.command';
+import { LostAttemptError, RunExportJobCommand, type RunExportJobOutcome } from './run-export-job.command';
 import { UploadLifecycle } from './upload-lifecycle';
 
 /**
@@ -33,6 +33,17 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
   async execute(command: RunExportJobCommand): Promise<RunExportJobOutcome> {
     const job = await this.jobs.findById(command.tenantId, command.jobId);
     if (!job || !job.status.isActive) return 'skipped';
+    const { progressIntervalMs, maxAttempts, retentionHours, attemptTimeoutMs } = this.settings;
+    const settlement = new AttemptSettlement(this.classifier, maxAttempts);
+    if (job.status.value === 'running' && job.toSnapshot().attempts >= maxAttempts) {
+      try {
+        const writer = { job, save: (options?: SaveOptions) => this.jobs.save(job, options) };
+        return await settlement.settle(writer, new LostAttemptError(), null);
+      } catch (error) {
+        if (error instanceof ConcurrentUpdateError) return 'skipped';
+        throw error;
+      }
+    }
     job.start(this.clock.now());
     try {
       await this.jobs.save(job);
@@ -40,14 +51,14 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
       if (error instanceof ConcurrentUpdateError) return 'skipped';
       throw error;
     }
-    const { progressIntervalMs, maxAttempts, retentionHours } = this.settings;
     return new ExportAttempt({
       files: this.files,
       progress: new ProgressReporter(this.jobs, job, progressIntervalMs, command.shutdown),
       upload: new UploadLifecycle(this.storage, this.journal, job.toSnapshot()),
-      settlement: new AttemptSettlement(this.classifier, maxAttempts),
+      settlement,
       clock: this.clock,
       retentionHours,
+      attemptTimeoutMs,
     }).run();
   }
 }
