@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         workerConcurrency: 2,
         maxAttempts: 3,
         maxActivePerUser: 3,
+        stallAfterSeconds: 300,
       },
       cleanupCron: '0 * * * *',
       reconcileIntervalSeconds: 15,
@@ -52,6 +53,8 @@ describe('loadConfig', () => {
     ['CLEANUP_CRON', 'every hour'],
     ['EXPORT_RECONCILE_INTERVAL_S', '0'],
     ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
+    ['EXPORT_STALL_AFTER_S', '4'],
+    ['EXPORT_STALL_AFTER_S', 'soon'],
     ['LOG_LEVEL', 'loud'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['NODE_ENV', 'staging'],
@@ -83,6 +86,12 @@ describe('loadConfig', () => {
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'demo' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }))).toBe(SECRET);
+  });
+
+  it('reads the stall bound of running exports in seconds', () => {
+    expect(
+      loadConfig({ AUTH_JWT_SECRET: SECRET, EXPORT_STALL_AFTER_S: '45' }).exports.stallAfterSeconds,
+    ).toBe(45);
   });
 
   it('reads the reconcile interval in seconds', () => {

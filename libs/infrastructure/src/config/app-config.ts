@@ -35,6 +35,12 @@ export interface AppConfig {
     readonly workerConcurrency: number;
     readonly maxAttempts: number;
     readonly maxActivePerUser: number;
+    /**
+     * EXPORT_STALL_AFTER_S: a running job whose exported row count has not changed for this long is taken from its
+     * attempt (re-queued, or failed with EXPORT_JOB.WORKER_LOST when no attempt is left). The clock starts at the
+     * attempt's first row, so counting and the sort before the first row are not judged by it.
+     */
+    readonly stallAfterSeconds: number;
   };
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
@@ -152,6 +158,7 @@ export function loadConfig(env: Env): AppConfig {
       workerConcurrency: integer(env, 'EXPORT_WORKER_CONCURRENCY', 2, 1, 64),
       maxAttempts: integer(env, 'EXPORT_MAX_ATTEMPTS', 3, 1, 20),
       maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
+      stallAfterSeconds: integer(env, 'EXPORT_STALL_AFTER_S', 300, 5, 24 * 3600),
     },
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),
