@@ -7,4 +7,9 @@ export abstract class ExportEngineSettings {
    * how soon it notices a cancel.
    */
   abstract readonly progressIntervalMs: number;
+  /**
+   * EXPORT_STALL_AFTER_S in ms: a running job whose exported row count has not changed for this long, from its
+   * attempt's first row on, is taken from its attempt by the queue reconciler.
+   */
+  abstract readonly stallAfterMs: number;
 }

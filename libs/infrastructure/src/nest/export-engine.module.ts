@@ -50,6 +50,7 @@ export class ExportEngineModule {
             retentionHours: config.exports.retentionHours,
             maxAttempts: config.exports.maxAttempts,
             progressIntervalMs: 500,
+            stallAfterMs: config.exports.stallAfterSeconds * 1000,
           } satisfies ExportEngineSettings,
         },
         {

@@ -22,7 +22,7 @@ function setup() {
   const files = new FakeFileSource(log);
   const storage = new FakeStorage(log);
   const journal = new FakeJournal(log);
-  const settings = { retentionHours: 72, maxAttempts: 3, progressIntervalMs: 5 };
+  const settings = { retentionHours: 72, maxAttempts: 3, progressIntervalMs: 5, stallAfterMs: 300_000 };
   const handler = new RunExportJobHandler(
     jobs,
     files,
