@@ -46,12 +46,10 @@ export class TypeormExportJobRepository extends ExportJobRepository {
       if (version === undefined) {
         await manager.insert(ExportJobOrmEntity, { ...columns, version: next, updatedAt: new Date() });
       } else {
-        // An attempt that has exported no row yet (a new one starting, or counting) has no progress to be stalled on.
-        const noRowYet = job.toSnapshot().progress.rowsExported === 0 ? { progressChangedAt: null } : {};
         const result = await manager.update(
           ExportJobOrmEntity,
           { id: columns.id, tenantId: columns.tenantId, version },
-          { ...columns, ...noRowYet, version: next, updatedAt: new Date() },
+          { ...columns, ...progressClock(job), version: next, updatedAt: new Date() },
         );
         if (result.affected !== 1) throw new ConcurrentUpdateError(job.id);
       }
@@ -163,6 +161,18 @@ export class TypeormExportJobRepository extends ExportJobRepository {
     this.versions.set(job, row.version);
     return job;
   }
+}
+
+/**
+ * The stall rule's clock on a full save: an attempt that has exported no row yet (a new one starting, or counting)
+ * has no progress to be stalled on; a running attempt past its first row that saves (it enters the uploading or
+ * finalizing stage) moved on. Any other save leaves the clock as it is.
+ */
+function progressClock(job: ExportJob): { progressChangedAt?: Date | null } {
+  const { status, progress } = job.toSnapshot();
+  if (progress.rowsExported === 0) return { progressChangedAt: null };
+  if (status === 'running') return { progressChangedAt: new Date() };
+  return {};
 }
 
 /**

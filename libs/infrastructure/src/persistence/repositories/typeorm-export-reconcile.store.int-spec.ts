@@ -162,9 +162,18 @@ describe('TypeormExportReconcileStore (PostgreSQL)', () => {
       await expect(stale ? repository.saveProgress(stale) : null).rejects.toBeInstanceOf(
         ConcurrentUpdateError,
       );
-      // The job's own next save goes on from the version saveProgress left.
+      // The job's own next save goes on from the version saveProgress left; entering a stage moves the clock too.
+      await pool.query('UPDATE export_jobs SET progress_changed_at = $2 WHERE id = $1', [
+        job.id,
+        new Date(Date.now() - 600_000),
+      ]);
       job.enterStage('uploading');
       await repository.save(job);
+      const after = await pool.query<{ progress_changed_at: Date }>(
+        'SELECT progress_changed_at FROM export_jobs WHERE id = $1',
+        [job.id],
+      );
+      expect(after.rows[0].progress_changed_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
     });
 
     it('lists running jobs untouched since the grace or stalled since the bound; an attempt before its first row is never stalled', async () => {
