@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * - `progress_changed_at`: when the current attempt's exported row count last changed (null until its first row).
+ * - `progress_changed_at`: when the current attempt last moved on: its exported row count changed, or it entered a
+ *   later stage (null until its first row).
  *   The queue reconciler takes a job whose progress has not changed for EXPORT_STALL_AFTER_S from its attempt.
  * - `retried_by_id`: the one job that retries this one. The retry locks the original's row, reads it and sets it in
  *   the transaction that inserts the new job, so two concurrent retries make one job. Existing retries are linked to
