@@ -74,6 +74,13 @@ describe('the retention cleanup (PostgreSQL, Redis, s3rver behind the recording 
       new PgUploadJournal(engine.pool),
       new BullmqExportQueue(engine.queue, engine.config),
       new SystemClock(),
+      {
+        retentionHours: 72,
+        maxAttempts: engine.config.exports.maxAttempts,
+        progressIntervalMs: 500,
+        stallAfterMs: 300_000,
+        attemptTimeoutMs: 1_800_000,
+      },
     );
     return handler.execute(new CleanupExportsCommand());
   }
@@ -294,8 +301,12 @@ describe('the retention cleanup (PostgreSQL, Redis, s3rver behind the recording 
     expect(await status(retried)).toBe('running');
   });
 
-  it('fails a running job whose queue entry is gone and that stopped changing, with a safe message; a job BullMQ still holds stays running', async () => {
+  it('fails a running job whose queue entry is gone, that stopped changing and has no attempt left, with a safe message; a job BullMQ still holds stays running', async () => {
     const lost = await job({ status: 'running' });
+    await engine.pool.query('UPDATE export_jobs SET attempts = $2 WHERE id = $1', [
+      lost.id,
+      engine.config.exports.maxAttempts,
+    ]);
     await lastChanged(lost, 5);
     const lostUpload = await journaledUpload(lost, 1, 6);
     const stalled = await job({ status: 'running' });

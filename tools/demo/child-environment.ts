@@ -21,6 +21,7 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     EXPORT_MAX_ATTEMPTS: String(limits.maxAttempts),
     EXPORT_MAX_ACTIVE_PER_USER: String(limits.maxActivePerUser),
     EXPORT_ATTEMPT_TIMEOUT_S: String(limits.attemptTimeoutSeconds),
+    EXPORT_STALL_AFTER_S: String(limits.stallAfterSeconds),
     CLEANUP_CRON: config.cleanupCron,
     EXPORT_RECONCILE_INTERVAL_S: String(config.reconcileIntervalSeconds),
     LOG_LEVEL: config.logLevel,

@@ -44,3 +44,4 @@ export * from './export-jobs/commands/cleanup-exports/retention-sweep';
 export * from './ports/export-reconcile.store';
 export * from './export-jobs/commands/reconcile-export-queue/reconcile-export-queue.command';
 export * from './export-jobs/commands/reconcile-export-queue/reconcile-export-queue.handler';
+export * from './export-jobs/commands/reconcile-export-queue/stuck-job-recovery';

@@ -213,20 +213,28 @@ export class ExportJobsController {
   }
 
   @Post(':id/retry')
-  @HttpCode(202)
   @ApiOperation({ summary: 'Run a failed or cancelled export again, as a new job with retryOf' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiAcceptedResponse({ type: ExportJobDto, description: 'The new job; Location names it' })
+  @ApiOkResponse({
+    type: ExportJobDto,
+    description: 'Retried already (a concurrent or earlier retry): the job that retry made',
+  })
   @ApiForbiddenResponse({ description: 'Visible job, but the caller may not retry it', content: problem })
   @ApiNotFoundResponse({ description: 'No such job, or not visible to the caller', content: problem })
-  @ApiConflictResponse({ description: 'Neither failed nor cancelled', content: problem })
+  @ApiConflictResponse({
+    description: 'Neither failed nor cancelled, or retried already as a job the caller may not see',
+    content: problem,
+  })
   @ApiTooManyRequestsResponse({ description: 'Too many active jobs; see Retry-After', content: problem })
   async retry(
     @Caller() caller: CallContext,
     @Param('id', UuidParamPipe) id: string,
     @Res({ passthrough: true }) response: HttpResponse,
   ): Promise<ExportJobDto> {
-    const job = ExportJobDto.from(await this.commands.execute(new RetryExportJobCommand(caller, id)));
+    const { details, created } = await this.commands.execute(new RetryExportJobCommand(caller, id));
+    const job = ExportJobDto.from(details);
+    response.status(created ? 202 : 200);
     response.setHeader('Location', job.links.self);
     return job;
   }

@@ -8,7 +8,8 @@ import { EXPORT_QUEUE_RECONCILE_INTERVAL, ExportQueueReconciler } from './export
 /** Records the commands it is given and answers with `result`. */
 class FakeCommandBus {
   readonly executed: unknown[] = [];
-  result: () => Promise<ReconcileSummary> = () => Promise.resolve({ checked: 3, enqueued: 2 });
+  result: () => Promise<ReconcileSummary> = () =>
+    Promise.resolve({ checked: 3, enqueued: 2, runningChecked: 0, requeued: 0, failed: 0 });
 
   execute(command: unknown): Promise<ReconcileSummary> {
     this.executed.push(command);
@@ -62,7 +63,8 @@ describe('ExportQueueReconciler', () => {
   it('every 15 s by default, quietly when nothing was missing', async () => {
     jest.useFakeTimers();
     const { bus, scheduler, reconciler } = setup();
-    bus.result = () => Promise.resolve({ checked: 4, enqueued: 0 });
+    bus.result = () =>
+      Promise.resolve({ checked: 4, enqueued: 0, runningChecked: 0, requeued: 0, failed: 0 });
 
     reconciler.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(15_000);
@@ -79,9 +81,15 @@ describe('ExportQueueReconciler', () => {
 
     const first = reconciler.reconcile();
     await expect(reconciler.reconcile()).resolves.toBeNull();
-    release({ checked: 1, enqueued: 0 });
+    release({ checked: 1, enqueued: 0, runningChecked: 0, requeued: 0, failed: 0 });
 
-    await expect(first).resolves.toEqual({ checked: 1, enqueued: 0 });
+    await expect(first).resolves.toEqual({
+      checked: 1,
+      enqueued: 0,
+      runningChecked: 0,
+      requeued: 0,
+      failed: 0,
+    });
     expect(bus.executed).toHaveLength(1);
   });
 
@@ -90,8 +98,15 @@ describe('ExportQueueReconciler', () => {
     bus.result = () => Promise.reject(new Error('Connection is closed.'));
 
     await expect(reconciler.reconcile()).resolves.toBeNull();
-    bus.result = () => Promise.resolve({ checked: 0, enqueued: 0 });
-    await expect(reconciler.reconcile()).resolves.toEqual({ checked: 0, enqueued: 0 });
+    bus.result = () =>
+      Promise.resolve({ checked: 0, enqueued: 0, runningChecked: 0, requeued: 0, failed: 0 });
+    await expect(reconciler.reconcile()).resolves.toEqual({
+      checked: 0,
+      enqueued: 0,
+      runningChecked: 0,
+      requeued: 0,
+      failed: 0,
+    });
     expect(logged).toEqual([expect.stringMatching(/^error .*queue reconcile failed/)]);
   });
 });

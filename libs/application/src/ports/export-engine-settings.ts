@@ -9,4 +9,9 @@ export abstract class ExportEngineSettings {
   abstract readonly progressIntervalMs: number;
   /** EXPORT_ATTEMPT_TIMEOUT_S in ms: an attempt still running past it stops and fails with EXPORT_JOB.TIMED_OUT. */
   abstract readonly attemptTimeoutMs: number;
+  /**
+   * EXPORT_STALL_AFTER_S in ms: a running job whose exported row count has not changed for this long, from its
+   * attempt's first row on, is taken from its attempt by the queue reconciler.
+   */
+  abstract readonly stallAfterMs: number;
 }

@@ -41,6 +41,9 @@ export type AddOutcome =
   | { readonly outcome: 'added' }
   | { readonly outcome: 'too-many-active'; readonly active: number }
   | { readonly outcome: 'duplicate'; readonly existing: ExportJob };
+// `duplicate` is also the answer to a retry (a job with `retryOf`) of a job that was already retried: `existing` is
+// that earlier retry. The original's row is locked while the retry is inserted, so of two concurrent retries of one
+// job, by any requesters, one adds and the other gets the first one's job.
 
 /**
  * Persistence of the ExportJob aggregate. The tenant is part of every lookup, so a job of another tenant is
@@ -50,6 +53,12 @@ export type AddOutcome =
 export abstract class ExportJobRepository {
   abstract findById(tenantId: string, id: string): Promise<ExportJob | null>;
   abstract save(job: ExportJob, options?: SaveOptions): Promise<void>;
+  /**
+   * Writes only the job's progress (not the whole row with its query), bumps its version like `save` and records
+   * the instant as the time its progress last changed (what the queue reconciler's stall rule reads). Optimistic
+   * like `save`: ConcurrentUpdateError when the stored job changed since it was loaded or saved.
+   */
+  abstract saveProgress(job: ExportJob): Promise<void>;
   /** The requester's job holding an idempotency key, requested at or after `since`. */
   abstract findByIdempotencyKey(
     tenantId: string,

@@ -92,6 +92,22 @@ export class FakeExportJobRepository extends ExportJobRepository {
     return Promise.resolve();
   }
 
+  /** Like `save`, but only the progress of the loaded job lands on the stored one. */
+  saveProgress(job: ExportJob): Promise<void> {
+    const loaded = this.versions.get(job);
+    const row = this.rows.get(job.id);
+    if (this.staleSaves > 0 || !row || loaded !== row.version) {
+      this.staleSaves = Math.max(0, this.staleSaves - 1);
+      if (row) row.version += 1;
+      return Promise.reject(new ConcurrentUpdateError(job.id));
+    }
+    const props = { ...row.props, progress: job.toSnapshot().progress };
+    this.rows.set(job.id, { props, version: row.version + 1 });
+    this.versions.set(job, row.version + 1);
+    this.writes.push(props);
+    return Promise.resolve();
+  }
+
   findByIdempotencyKey(
     tenantId: string,
     requestedById: string,
@@ -110,6 +126,15 @@ export class FakeExportJobRepository extends ExportJobRepository {
 
   add(job: ExportJob, options: AddOptions): Promise<AddOutcome> {
     const props = job.toSnapshot();
+    const retried = [...this.rows.values()].find(
+      (r) =>
+        props.retryOf !== null && r.props.tenantId === props.tenantId && r.props.retryOf === props.retryOf,
+    );
+    if (retried)
+      return Promise.resolve({
+        outcome: 'duplicate',
+        existing: this.handOut(retried.props, retried.version),
+      });
     const mine = [...this.rows.values()].filter(
       (r) => r.props.tenantId === props.tenantId && r.props.requestedById === props.requestedById,
     );

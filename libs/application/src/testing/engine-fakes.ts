@@ -42,6 +42,10 @@ export class LoggingJobRepository extends FakeExportJobRepository {
     const { status, stage, progress } = job.toSnapshot();
     this.log.push(`save ${status} ${stage} ${progress.rowsExported}`);
   }
+  override async saveProgress(job: ExportJob): Promise<void> {
+    await super.saveProgress(job);
+    this.log.push(`progress ${job.toSnapshot().progress.rowsExported}`);
+  }
 }
 
 /** Holds objects by key; multipart uploads (the default) report an id through onStarted. */

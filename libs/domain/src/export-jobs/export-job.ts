@@ -1,5 +1,5 @@
 import { DomainError } from '../errors/domain-error';
-import type { TicketQuery } from '../tickets/ticket-query';
+import { resolveMe, type TicketQuery } from '../tickets/ticket-query';
 import type { ExportFormat, ExportSource } from './export-format';
 import { type ExportJobStage, ExportJobStatus, type ExportJobStatusValue } from './export-job-status';
 
@@ -117,7 +117,10 @@ export class ExportJob {
     return new ExportJob({ ...props });
   }
 
-  /** A new job that runs the same export again; the original stays as it was. */
+  /**
+   * A new job that runs the same export again; the original stays as it was. Its `@me` stays the original
+   * requester's (a job requested before queries were stored resolved may still hold one), whoever retries it.
+   */
   retry(input: { id: string; now: Date; requestedBy: { id: string; email: string } }): ExportJob {
     if (this.props.status !== 'failed' && this.props.status !== 'cancelled')
       throw new DomainError(
@@ -130,7 +133,7 @@ export class ExportJob {
       requestedBy: input.requestedBy,
       source: this.props.source,
       format: this.props.format,
-      query: this.props.query,
+      query: resolveMe(this.props.query, this.props.requestedById),
       now: input.now,
       retryOf: this.props.id,
     });

@@ -86,6 +86,25 @@ export interface TicketQuery {
   readonly search: string | null;
 }
 
+/**
+ * The query with every `@me` of an assignee condition replaced by `userId`. An export stores its query resolved
+ * for its requester when it is requested, so whoever runs it (a worker, a retry by an admin) exports the same rows.
+ */
+export function resolveMe<Q extends TicketQuery>(query: Q, userId: string): Q {
+  const resolve = (c: TicketCondition): TicketCondition =>
+    c.field !== 'assignee'
+      ? c
+      : {
+          ...c,
+          ...(c.value === ME ? { value: userId } : {}),
+          ...(c.values ? { values: c.values.map((v) => (v === ME ? userId : v)) } : {}),
+        };
+  return {
+    ...query,
+    conditions: query.conditions.map((g) => ({ and: g.and.map(resolve), or: g.or.map(resolve) })),
+  };
+}
+
 export const TICKET_QUERY_LIMITS = {
   maxColumns: 50,
   maxConditionsPerGroup: 50,

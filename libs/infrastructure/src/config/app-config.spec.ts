@@ -31,6 +31,7 @@ describe('loadConfig', () => {
         maxAttempts: 3,
         maxActivePerUser: 3,
         attemptTimeoutSeconds: 1800,
+        stallAfterSeconds: 300,
       },
       cleanupCron: '0 * * * *',
       reconcileIntervalSeconds: 15,
@@ -55,6 +56,8 @@ describe('loadConfig', () => {
     ['CLEANUP_CRON', 'every hour'],
     ['EXPORT_RECONCILE_INTERVAL_S', '0'],
     ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
+    ['EXPORT_STALL_AFTER_S', '4'],
+    ['EXPORT_STALL_AFTER_S', 'soon'],
     ['LOG_LEVEL', 'loud'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['NODE_ENV', 'staging'],
@@ -86,6 +89,12 @@ describe('loadConfig', () => {
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'demo' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }))).toBe(SECRET);
+  });
+
+  it('reads the stall bound of running exports in seconds', () => {
+    expect(
+      loadConfig({ AUTH_JWT_SECRET: SECRET, EXPORT_STALL_AFTER_S: '45' }).exports.stallAfterSeconds,
+    ).toBe(45);
   });
 
   it('reads the reconcile interval in seconds', () => {

@@ -37,6 +37,12 @@ export interface AppConfig {
     readonly maxActivePerUser: number;
     /** EXPORT_ATTEMPT_TIMEOUT_S: past it an attempt stops and the job fails with EXPORT_JOB.TIMED_OUT. */
     readonly attemptTimeoutSeconds: number;
+    /**
+     * EXPORT_STALL_AFTER_S: a running job whose exported row count has not changed for this long is taken from its
+     * attempt (re-queued, or failed with EXPORT_JOB.WORKER_LOST when no attempt is left). The clock starts at the
+     * attempt's first row, so counting and the sort before the first row are not judged by it.
+     */
+    readonly stallAfterSeconds: number;
   };
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
@@ -155,6 +161,7 @@ export function loadConfig(env: Env): AppConfig {
       maxAttempts: integer(env, 'EXPORT_MAX_ATTEMPTS', 3, 1, 20),
       maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
       attemptTimeoutSeconds: integer(env, 'EXPORT_ATTEMPT_TIMEOUT_S', 1800, 1, 7 * 24 * 3600),
+      stallAfterSeconds: integer(env, 'EXPORT_STALL_AFTER_S', 300, 5, 24 * 3600),
     },
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),

@@ -77,6 +77,7 @@ export class ExportEngineModule {
             maxAttempts: config.exports.maxAttempts,
             progressIntervalMs: 500,
             attemptTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
+            stallAfterMs: config.exports.stallAfterSeconds * 1000,
           } satisfies ExportEngineSettings,
         },
         {

@@ -37,4 +37,8 @@ export class ExportJobOrmEntity {
   @Column('text', { name: 'request_hash', nullable: true }) requestHash!: string | null;
   @Column('integer') version!: number;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  /** When the current attempt last moved on (rows exported, a later stage); null until its first row. */
+  @Column('timestamptz', { name: 'progress_changed_at', nullable: true }) progressChangedAt!: Date | null;
+  /** The one job that retries this one (the retry fence). */
+  @Column('uuid', { name: 'retried_by_id', nullable: true }) retriedById!: string | null;
 }

@@ -48,8 +48,13 @@ export const ExportJobMapper = {
     });
   },
 
-  /** Every column the aggregate owns; `version` and `updated_at` are the repository's. */
-  toColumns(job: ExportJob): Omit<ExportJobOrmEntity, 'requestedBy' | 'file' | 'version' | 'updatedAt'> {
+  /** Every column the aggregate owns; `version`, `updated_at`, `progress_changed_at`, `retried_by_id` are the repository's. */
+  toColumns(
+    job: ExportJob,
+  ): Omit<
+    ExportJobOrmEntity,
+    'requestedBy' | 'file' | 'version' | 'updatedAt' | 'progressChangedAt' | 'retriedById'
+  > {
     const s = job.toSnapshot();
     return {
       id: s.id,

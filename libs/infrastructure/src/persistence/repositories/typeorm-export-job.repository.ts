@@ -49,13 +49,32 @@ export class TypeormExportJobRepository extends ExportJobRepository {
         const result = await manager.update(
           ExportJobOrmEntity,
           { id: columns.id, tenantId: columns.tenantId, version },
-          { ...columns, version: next, updatedAt: new Date() },
+          { ...columns, ...progressClock(job), version: next, updatedAt: new Date() },
         );
         if (result.affected !== 1) throw new ConcurrentUpdateError(job.id);
       }
       await insertAuditRows(manager, options.audit ?? []);
     });
     this.versions.set(job, next);
+  }
+
+  /**
+   * Only the progress columns, the version and the progress clock: the row's query and the rest stay as they are. A
+   * stale version writes nothing and fails with ConcurrentUpdateError, like `save`.
+   */
+  async saveProgress(job: ExportJob): Promise<void> {
+    const version = this.versions.get(job);
+    if (version === undefined) throw new Error(`job ${job.id} was not loaded by this repository`);
+    const { id, tenantId, progress } = job.toSnapshot();
+    const [, affected] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE export_jobs
+          SET percent = $4, rows_exported = $5, total_rows = $6, version = version + 1,
+              updated_at = now(), progress_changed_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND version = $3`,
+      [tenantId, id, version, progress.percent, progress.rowsExported, progress.totalRows],
+    );
+    if (affected !== 1) throw new ConcurrentUpdateError(job.id);
+    this.versions.set(job, version + 1);
   }
 
   async findByIdempotencyKey(
@@ -95,6 +114,8 @@ export class TypeormExportJobRepository extends ExportJobRepository {
             [holder.id],
           );
       }
+      const retried = await this.retryFence(manager, columns.tenantId, columns.retryOf);
+      if (retried) return { outcome: 'duplicate', existing: retried };
       const [{ active }] = await manager.query<{ active: number }[]>(
         `SELECT count(*)::int AS active FROM export_jobs
           WHERE tenant_id = $1 AND requested_by_id = $2 AND status IN ('queued', 'running')`,
@@ -102,6 +123,12 @@ export class TypeormExportJobRepository extends ExportJobRepository {
       );
       if (active >= options.maxActivePerRequester) return { outcome: 'too-many-active', active };
       await manager.insert(ExportJobOrmEntity, { ...columns, version: 1, updatedAt: new Date() });
+      if (columns.retryOf !== null)
+        await manager.query('UPDATE export_jobs SET retried_by_id = $3 WHERE tenant_id = $1 AND id = $2', [
+          columns.tenantId,
+          columns.retryOf,
+          columns.id,
+        ]);
       await insertAuditRows(manager, options.audit ?? []);
       return { outcome: 'added' };
     });
@@ -109,11 +136,43 @@ export class TypeormExportJobRepository extends ExportJobRepository {
     return outcome;
   }
 
+  /**
+   * A retry locks the original's row until its transaction ends: a concurrent retry (of any requester, so the
+   * requester lock does not cover it) waits here and then finds the job the first one made. The unique index on
+   * `retried_by_id` backs it.
+   */
+  private async retryFence(
+    manager: EntityManager,
+    tenantId: string,
+    retryOf: string | null,
+  ): Promise<ExportJob | null> {
+    if (retryOf === null) return null;
+    const [original] = await manager.query<{ retried_by_id: string | null }[]>(
+      'SELECT retried_by_id FROM export_jobs WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+      [tenantId, retryOf],
+    );
+    if (!original?.retried_by_id) return null;
+    const row = await findUnique(manager, { tenantId, id: original.retried_by_id });
+    return row ? this.restore(row) : null;
+  }
+
   private restore(row: ExportJobOrmEntity): ExportJob {
     const job = ExportJobMapper.toDomain(row);
     this.versions.set(job, row.version);
     return job;
   }
+}
+
+/**
+ * The stall rule's clock on a full save: an attempt that has exported no row yet (a new one starting, or counting)
+ * has no progress to be stalled on; a running attempt past its first row that saves (it enters the uploading or
+ * finalizing stage) moved on. Any other save leaves the clock as it is.
+ */
+function progressClock(job: ExportJob): { progressChangedAt?: Date | null } {
+  const { status, progress } = job.toSnapshot();
+  if (progress.rowsExported === 0) return { progressChangedAt: null };
+  if (status === 'running') return { progressChangedAt: new Date() };
+  return {};
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ExportReconcileStore, type StaleQueuedJob } from '@app/application';
+import { ExportReconcileStore, type RunningJobCandidate, type StaleQueuedJob } from '@app/application';
 import type { DataSource } from 'typeorm';
 
 /** The queue reconciler's read, across all tenants (see ExportReconcileStore). */
@@ -26,5 +26,34 @@ export class TypeormExportReconcileStore extends ExportReconcileStore {
       [untouchedSince, after?.requestedAt ?? null, after?.jobId ?? null, limit],
     );
     return rows.map((r) => ({ tenantId: r.tenant_id, jobId: r.id, requestedAt: r.requested_at }));
+  }
+
+  /** Served by the same partial index: the `running` jobs are at most the workers' slots, plus the lost ones. */
+  async runningJobs(
+    untouchedSince: Date,
+    stalledSince: Date,
+    after: RunningJobCandidate | null,
+    limit: number,
+  ): Promise<RunningJobCandidate[]> {
+    const rows = await this.dataSource.query<
+      { tenant_id: string; id: string; requested_at: Date; rows_exported: string; stalled: boolean }[]
+    >(
+      `SELECT tenant_id, id, date_trunc('milliseconds', requested_at) AS requested_at, rows_exported,
+              COALESCE(progress_changed_at < $2, false) AS stalled
+         FROM export_jobs
+        WHERE status = 'running' AND (updated_at < $1 OR progress_changed_at < $2)
+          AND ($3::timestamptz IS NULL
+               OR (date_trunc('milliseconds', requested_at), id) > ($3::timestamptz, $4::uuid))
+        ORDER BY 3, id
+        LIMIT $5`,
+      [untouchedSince, stalledSince, after?.requestedAt ?? null, after?.jobId ?? null, limit],
+    );
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      jobId: r.id,
+      requestedAt: r.requested_at,
+      rowsExported: Number(r.rows_exported),
+      stalled: r.stalled,
+    }));
   }
 }

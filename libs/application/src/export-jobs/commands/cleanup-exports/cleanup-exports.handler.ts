@@ -1,10 +1,12 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../ports/clock';
 import { ExportCleanupStore } from '../../../ports/export-cleanup.store';
+import { ExportEngineSettings } from '../../../ports/export-engine-settings';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { FileStorage } from '../../../ports/file-storage';
 import { UploadJournal } from '../../../ports/upload-journal';
+import { StuckJobRecovery } from '../reconcile-export-queue/stuck-job-recovery';
 import { CleanupExportsCommand, type CleanupSummary } from './cleanup-exports.command';
 import { RetentionSweep } from './retention-sweep';
 
@@ -27,12 +29,14 @@ export class CleanupExportsHandler implements ICommandHandler<CleanupExportsComm
     private readonly journal: UploadJournal,
     private readonly queue: ExportQueue,
     private readonly clock: Clock,
+    private readonly settings: ExportEngineSettings,
   ) {}
 
   async execute(_command: CleanupExportsCommand): Promise<CleanupSummary> {
     const { store, jobs, storage, journal, queue } = this;
+    const recovery = new StuckJobRecovery(jobs, queue, this.settings.maxAttempts);
     const summary = await store.runExclusive(() =>
-      new RetentionSweep({ store, jobs, storage, journal, queue }, this.clock.now()).run(),
+      new RetentionSweep({ store, jobs, storage, journal, queue, recovery }, this.clock.now()).run(),
     );
     return summary ?? SKIPPED;
   }

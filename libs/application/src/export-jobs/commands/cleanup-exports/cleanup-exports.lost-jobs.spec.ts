@@ -3,14 +3,14 @@ import { ago, captureWarnings, MINUTE, setup, summary } from './testing/cleanup-
 describe('CleanupExportsHandler', () => {
   captureWarnings();
 
-  describe('lost running jobs', () => {
-    it('fails an idle running job without a queue entry with a safe message, audits it and aborts its upload', async () => {
+  describe('lost running jobs (the queue reconciler’s rule, for a run without a worker)', () => {
+    it('fails an idle running job without a live queue entry and no attempt left with a safe message, audits it and aborts its upload', async () => {
       const { world, journal, queue, run, running } = setup();
-      const lost = running(ago(5 * MINUTE));
+      const lost = running(ago(5 * MINUTE), 3);
       const upload = journal.begin(lost, ago(6 * MINUTE));
-      const stalled = running(ago(5 * MINUTE));
+      const stalled = running(ago(5 * MINUTE), 3);
       queue.entries.add(stalled.id);
-      const busy = running(ago(30_000));
+      const busy = running(ago(30_000), 3);
 
       await expect(run()).resolves.toEqual(summary({ lostJobsFailed: 1, uploadsAborted: 1 }));
 
@@ -25,7 +25,7 @@ describe('CleanupExportsHandler', () => {
           actorId: null,
           action: 'export.failed',
           jobId: lost.id,
-          details: { code: 'EXPORT_JOB.WORKER_LOST', attempts: 1, cause: 'worker and queue entry gone' },
+          details: { code: 'EXPORT_JOB.WORKER_LOST', attempts: 3, cause: 'queue entry not live' },
         },
       ]);
       expect(journal.outcomeOf(upload.uploadId)).toBe('aborted');
@@ -33,6 +33,24 @@ describe('CleanupExportsHandler', () => {
       expect(world.props(busy.id).status).toBe('running');
       expect(queue.asked.sort()).toEqual([lost.id, stalled.id].sort());
       expect(queue.enqueued).toEqual([]);
+    });
+
+    it('queues such a job again, with a fresh queue entry, while attempts remain; its upload is left to the next attempt', async () => {
+      const { world, journal, queue, run, running } = setup();
+      const lost = running(ago(5 * MINUTE), 2);
+      const upload = journal.begin(lost, ago(6 * MINUTE));
+
+      await expect(run()).resolves.toEqual(summary({}));
+
+      expect(world.props(lost.id)).toMatchObject({
+        status: 'queued',
+        stage: 'queued',
+        attempts: 2,
+        error: null,
+      });
+      expect(world.jobs.audit).toEqual([]);
+      expect(queue.enqueued).toEqual([{ tenantId: lost.tenantId, jobId: lost.id }]);
+      expect(journal.outcomeOf(upload.uploadId)).toBeNull();
     });
 
     it('leaves the job running and counts an error when the queue cannot be asked', async () => {

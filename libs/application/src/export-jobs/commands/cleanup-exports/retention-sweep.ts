@@ -1,17 +1,17 @@
 import { Logger } from '@nestjs/common';
-import type { ExportJobFailure } from '@app/domain';
 import type { ExpiredExport, ExportCleanupStore, IdleRunningJob } from '../../../ports/export-cleanup.store';
 import type { ExportJobRepository } from '../../../ports/export-job.repository';
 import type { ExportQueue } from '../../../ports/export-queue';
 import type { FileStorage } from '../../../ports/file-storage';
 import type { JournaledUpload, UploadJournal } from '../../../ports/upload-journal';
+import type { StuckJobRecovery } from '../reconcile-export-queue/stuck-job-recovery';
 import type { CleanupSummary } from './cleanup-exports.command';
 
 const MINUTE_MS = 60_000;
 
 /**
- * How much one run does and how long it waits before it calls something over. A live attempt writes its progress
- * every 500 ms, so a `running` job untouched for 2 minutes has no live attempt; a finishing attempt closes its
+ * How much one run does and how long it waits before it calls something over. A `running` job untouched for 2
+ * minutes is asked about its queue entry (a live attempt holds a live one); a finishing attempt closes its
  * journal entry right after it saved the job, so a settled job's uploads are left alone for 2 minutes too.
  */
 export const CLEANUP_LIMITS = {
@@ -24,18 +24,14 @@ export const CLEANUP_LIMITS = {
   uploadMaxAgeMs: 24 * 60 * MINUTE_MS,
 } as const;
 
-/** What the user sees on a job whose worker vanished together with its queue entry. */
-export const WORKER_LOST: ExportJobFailure = {
-  code: 'EXPORT_JOB.WORKER_LOST',
-  message: 'The export stopped unexpectedly; retry it.',
-};
-
 export interface RetentionSweepDeps {
   readonly store: ExportCleanupStore;
   readonly jobs: ExportJobRepository;
   readonly storage: FileStorage;
   readonly journal: UploadJournal;
   readonly queue: ExportQueue;
+  /** The queue reconciler's rule for a stuck job, so that the two agree. */
+  readonly recovery: StuckJobRecovery;
 }
 
 type Tally = { -readonly [K in Exclude<keyof CleanupSummary, 'skipped'>]: number };
@@ -115,25 +111,15 @@ export class RetentionSweep {
     this.tally.expiredJobs += 1;
   }
 
-  /** A running job with a queue entry is BullMQ's (its stalled check); without one, nothing will ever run it. */
+  /**
+   * A running job with a live queue entry is BullMQ's (its stalled check); without one, nothing will ever run it. The
+   * queue reconciler handles such a job within seconds; this is the same rule, for a run without a worker (the CLI).
+   */
   private async failIfLost(idle: IdleRunningJob): Promise<void> {
-    const { jobs, queue, journal, storage } = this.deps;
-    if (await queue.contains(idle.jobId)) return;
-    const job = await jobs.findById(idle.tenantId, idle.jobId);
-    if (!job || job.status.value !== 'running') return;
-    const { attempts } = job.toSnapshot();
-    job.fail(WORKER_LOST);
-    await jobs.save(job, {
-      audit: [
-        {
-          tenantId: job.tenantId,
-          actorId: null,
-          action: 'export.failed',
-          jobId: job.id,
-          details: { code: WORKER_LOST.code, attempts, cause: 'worker and queue entry gone' },
-        },
-      ],
-    });
+    const { queue, journal, storage, recovery } = this.deps;
+    if (await queue.isLive(idle.jobId)) return;
+    const outcome = await recovery.recover(idle, 'queue entry not live');
+    if (outcome !== 'failed') return;
     this.tally.lostJobsFailed += 1;
     const uploads = await journal.unfinished(idle.tenantId, idle.jobId);
     for (const upload of uploads.filter((u) => u.provider === storage.provider)) await this.abort(upload);

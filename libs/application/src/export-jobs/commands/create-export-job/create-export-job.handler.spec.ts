@@ -56,6 +56,38 @@ describe('CreateExportJobHandler', () => {
     Logger.overrideLogger(false);
   });
 
+  it("stores @me resolved to the requester's id, in the view's conditions and in the filters", async () => {
+    const { jobs, run } = setup();
+    const mine: TicketViewRecord = {
+      ...OPEN_VIEW,
+      id: '0b000000-0000-4000-8000-000000000004',
+      conditions: { and: [{ field: 'assignee', operator: 'is', value: '@me' }], or: [] },
+    };
+    const views = new FakeTicketViewRepository([mine]);
+    const handler = new CreateExportJobHandler(
+      jobs,
+      views,
+      new RecordingQueue(),
+      new FixedClock(NOW),
+      settings(3),
+    );
+    const { details } = await handler.execute(
+      new CreateExportJobCommand(
+        { actor: agent, ip: null, userAgent: null },
+        {
+          viewId: mine.id,
+          filters: { and: [], or: [{ field: 'assignee', operator: 'is_any_of', values: ['@me'] }] },
+        },
+      ),
+    );
+    expect(jobs.stored(details.job.id)?.query.conditions).toEqual([
+      { and: [{ field: 'assignee', operator: 'is', value: agent.userId }], or: [] },
+      { and: [], or: [{ field: 'assignee', operator: 'is_any_of', values: [agent.userId] }] },
+    ]);
+    expect(JSON.stringify(jobs.stored(details.job.id)?.query)).not.toContain('@me');
+    await expect(run({})).resolves.toMatchObject({ created: true });
+  });
+
   it('refuses an actor without Import / Export Tickets, and writes nothing', async () => {
     const { jobs, queue, run } = setup();
     await expect(run({}, null, viewer)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });

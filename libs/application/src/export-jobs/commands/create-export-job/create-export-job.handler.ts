@@ -9,6 +9,7 @@ import {
   parseExportRequest,
   parseExportViewId,
   type RefinedView,
+  resolveMe,
 } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import { Clock } from '../../../ports/clock';
@@ -63,7 +64,8 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       requestedBy: { id: actor.userId, email: actor.email },
       source,
       format,
-      query,
+      // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
+      query: resolveMe(query, actor.userId),
       now,
       idempotencyKey,
       requestHash,

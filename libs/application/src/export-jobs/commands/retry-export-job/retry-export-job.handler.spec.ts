@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type Actor, type ExportJobStatusValue, SystemPermissions } from '@app/domain';
-import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
+import { anActor, anExportJob, anExportJobQuery } from '@app/domain/testing/export-job.factory';
 import { FakeExportJobRepository, FixedClock, settings } from '../../../testing/api-fakes';
 import { RecordingQueue } from '../../../testing/recording-queue';
 import { RetryExportJobCommand } from './retry-export-job.command';
@@ -31,7 +31,9 @@ describe('RetryExportJobHandler', () => {
       const { jobs, queue, retry } = setup();
       const original = anExportJob({ requestedBy: agent, status });
       jobs.seed(original);
-      const { job, canDownload } = await retry(agent, original.id);
+      const { details, created } = await retry(agent, original.id);
+      const { job, canDownload } = details;
+      expect(created).toBe(true);
       const { id } = job;
       expect(id).not.toBe(original.id);
       expect(job).toMatchObject({ status: 'queued', retryOf: original.id, requestedAt: NOW, attempts: 0 });
@@ -56,7 +58,7 @@ describe('RetryExportJobHandler', () => {
     const { jobs, retry } = setup();
     const original = anExportJob({ requestedBy: agent, status: 'failed' });
     jobs.seed(original);
-    const { id } = (await retry(admin, original.id)).job;
+    const { id } = (await retry(admin, original.id)).details.job;
     expect(jobs.stored(id)).toMatchObject({
       requestedById: admin.userId,
       requestedByEmail: 'admin@acme.test',
@@ -96,7 +98,52 @@ describe('RetryExportJobHandler', () => {
     queue.failing = true;
     const original = anExportJob({ requestedBy: agent, status: 'cancelled' });
     jobs.seed(original);
-    const { id } = (await retry(agent, original.id)).job;
+    const { id } = (await retry(agent, original.id)).details.job;
     expect(jobs.stored(id)?.status).toBe('queued');
+  });
+
+  it('retries a job once: a second retry gets the first one back (created false), and nothing new is written', async () => {
+    const { jobs, queue, retry } = setup();
+    const original = anExportJob({ requestedBy: agent, status: 'failed' });
+    jobs.seed(original);
+    const first = await retry(agent, original.id);
+    const writes = jobs.writes.length;
+
+    const second = await retry(admin, original.id);
+
+    expect(second.created).toBe(false);
+    expect(second.details.job.id).toBe(first.details.job.id);
+    expect(jobs.writes).toHaveLength(writes);
+    expect(jobs.audit.filter((a) => a.action === 'export.retried')).toHaveLength(1);
+    expect(queue.enqueued).toHaveLength(1);
+  });
+
+  it('is EXPORT_JOB.NOT_RETRYABLE when the retry made already is a job the caller may not see', async () => {
+    const { jobs, retry } = setup();
+    const original = anExportJob({ requestedBy: agent, status: 'failed' });
+    jobs.seed(original);
+    await retry(admin, original.id); // the admin's job: the agent does not see it
+
+    await expect(retry(agent, original.id)).rejects.toMatchObject({ code: 'EXPORT_JOB.NOT_RETRYABLE' });
+  });
+
+  it("keeps the original requester's @me when an admin retries a job stored before queries were resolved", async () => {
+    const { jobs, retry } = setup();
+    const query = anExportJobQuery({
+      conditions: [
+        { and: [{ field: 'assignee', operator: 'is', value: '@me' }], or: [] },
+        { and: [], or: [{ field: 'assignee', operator: 'is_any_of', values: ['@me', admin.userId] }] },
+      ],
+    });
+    const original = anExportJob({ requestedBy: agent, status: 'failed', query });
+    jobs.seed(original);
+
+    const { id } = (await retry(admin, original.id)).details.job;
+
+    expect(jobs.stored(id)?.requestedById).toBe(admin.userId);
+    expect(jobs.stored(id)?.query.conditions).toEqual([
+      { and: [{ field: 'assignee', operator: 'is', value: agent.userId }], or: [] },
+      { and: [], or: [{ field: 'assignee', operator: 'is_any_of', values: [agent.userId, admin.userId] }] },
+    ]);
   });
 });

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { canRetryExportJob, canSeeExportJob } from '@app/domain';
+import { canRetryExportJob, canSeeExportJob, DomainError } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { ExportRequestSettings } from '../../../ports/export-request-settings';
-import { type ExportJobDetails, exportJobDetails, exportJobView } from '../../queries/export-job-details';
+import { exportJobDetails, exportJobView } from '../../queries/export-job-details';
 import { TooManyActiveExportJobsError } from '../create-export-job/create-export-job.errors';
-import { RetryExportJobCommand } from './retry-export-job.command';
+import { RetryExportJobCommand, type RetryExportJobResult } from './retry-export-job.command';
 
 @CommandHandler(RetryExportJobCommand)
 export class RetryExportJobHandler implements ICommandHandler<RetryExportJobCommand> {
@@ -22,7 +22,7 @@ export class RetryExportJobHandler implements ICommandHandler<RetryExportJobComm
     private readonly settings: ExportRequestSettings,
   ) {}
 
-  async execute({ context, jobId }: RetryExportJobCommand): Promise<ExportJobDetails> {
+  async execute({ context, jobId }: RetryExportJobCommand): Promise<RetryExportJobResult> {
     const { actor } = context;
     const original = await this.jobs.findById(actor.tenantId, jobId);
     if (!original || !canSeeExportJob(actor, original)) throw new ResourceNotFoundError('EXPORT_JOB', jobId);
@@ -49,6 +49,12 @@ export class RetryExportJobHandler implements ICommandHandler<RetryExportJobComm
       maxActivePerRequester: this.settings.maxActivePerRequester,
       idempotentSince: now,
     });
+    if (added.outcome === 'duplicate') {
+      // Retried already (the repository's fence on the original): that retry is the answer.
+      if (!canSeeExportJob(actor, added.existing))
+        throw new DomainError('EXPORT_JOB.NOT_RETRYABLE', 'This export was already retried.');
+      return { details: exportJobDetails(exportJobView(added.existing), actor, now), created: false };
+    }
     if (added.outcome !== 'added')
       throw new TooManyActiveExportJobsError(
         this.settings.maxActivePerRequester,
@@ -62,6 +68,6 @@ export class RetryExportJobHandler implements ICommandHandler<RetryExportJobComm
         `export job ${job.id} is saved but not enqueued (${reason}); the reconciler will enqueue it`,
       );
     }
-    return exportJobDetails(exportJobView(job), actor, now);
+    return { details: exportJobDetails(exportJobView(job), actor, now), created: true };
   }
 }

@@ -48,7 +48,7 @@ describe('ProgressReporter', () => {
     jest.restoreAllMocks();
   });
 
-  it('writes the progress on every tick where it changed, and only then', async () => {
+  it('writes the progress (its columns only) on every tick where it changed, and only then', async () => {
     const job = await started(repo);
     log.length = 0;
     const reporter = new ProgressReporter(repo, job, INTERVAL_MS);
@@ -62,7 +62,7 @@ describe('ProgressReporter', () => {
     reporter.stop();
     rows = 9;
     await jest.advanceTimersByTimeAsync(5 * INTERVAL_MS);
-    expect(log).toEqual(['save running counting 4', 'save running counting 7']);
+    expect(log).toEqual(['progress 4', 'progress 7']);
     expect(repo.stored(job.id)?.progress).toEqual({ percent: 70, rowsExported: 7, totalRows: 10 });
     expect(reporter.signal.aborted).toBe(false);
   });
@@ -111,7 +111,7 @@ describe('ProgressReporter', () => {
   it('keeps going when a progress write fails for another reason', async () => {
     const job = await started(repo);
     const reporter = new ProgressReporter(repo, job, INTERVAL_MS);
-    jest.spyOn(repo, 'save').mockRejectedValueOnce(new Error('connection reset'));
+    jest.spyOn(repo, 'saveProgress').mockRejectedValueOnce(new Error('connection reset'));
     reporter.start(probe);
     rows = 3;
     await jest.advanceTimersByTimeAsync(INTERVAL_MS);

@@ -18,7 +18,8 @@ export interface JobWriter {
 /**
  * The running job's writes during one attempt, and how the attempt learns that it must stop.
  * - Saves are serialized: the ticker and the main flow never write the same job at once.
- * - Every `intervalMs` the ticker writes the progress, only when it changed; otherwise it reads the job back.
+ * - Every `intervalMs` the ticker writes the progress (its columns only), only when it changed; otherwise it reads
+ *   the job back. So the time of the last progress write is the time progress last changed (the stall rule).
  *   A save refused as a concurrent update, or a job read back as no longer this attempt's, means someone else
  *   changed it (a cancel, another attempt, the cleanup): `signal` aborts with the reason.
  * - The worker's shutdown aborts `signal` as well.
@@ -60,6 +61,13 @@ export class ProgressReporter implements JobWriter {
     return next;
   }
 
+  /** Only the progress columns (serialized with `save`): the stall rule reads when they last changed. */
+  private saveProgress(): Promise<void> {
+    const next = this.saving.then(() => this.jobs.saveProgress(this.job));
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
   throwIfStopped(): void {
     if (this.signal.aborted) throw new Error(`attempt stopped: ${String(this.signal.reason)}`);
   }
@@ -86,7 +94,7 @@ export class ProgressReporter implements JobWriter {
       return this.whoChanged();
     this.job.reportProgress(progress.rowsRead, progress.totalRows);
     try {
-      await this.save();
+      await this.saveProgress();
       return null;
     } catch (error) {
       if (error instanceof ConcurrentUpdateError) return (await this.whoChanged()) ?? 'superseded';

@@ -22,7 +22,13 @@ function setup(attemptTimeoutMs = 60_000) {
   const files = new FakeFileSource(log);
   const storage = new FakeStorage(log);
   const journal = new FakeJournal(log);
-  const settings = { retentionHours: 72, maxAttempts: 3, progressIntervalMs: 5, attemptTimeoutMs };
+  const settings = {
+    retentionHours: 72,
+    maxAttempts: 3,
+    progressIntervalMs: 5,
+    attemptTimeoutMs,
+    stallAfterMs: 300_000,
+  };
   const handler = new RunExportJobHandler(
     jobs,
     files,
@@ -61,7 +67,9 @@ describe('RunExportJobHandler', () => {
     const key = exportObjectKey(jobs.stored(job.id) ?? job.toSnapshot());
     const bytes = Buffer.from(files.rows.join(''));
     expect(storage.objects.get(key)).toEqual(bytes);
-    expect(log.filter((line) => !line.startsWith('save running exporting '))).toEqual([
+    const progressWrites = (line: string): boolean =>
+      line.startsWith('save running exporting ') || line.startsWith('progress ');
+    expect(log.filter((line) => !progressWrites(line))).toEqual([
       'save running counting 0',
       'open file',
       `begin ${key}`,

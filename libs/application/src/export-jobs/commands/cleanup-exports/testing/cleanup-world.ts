@@ -258,7 +258,22 @@ export function setup() {
   const storage = new FakeStorage(world.log);
   const journal = new FakeJournal(world);
   const queue = new RecordingQueue();
-  const handler = new CleanupExportsHandler(store, world.jobs, storage, journal, queue, new FixedClock(NOW));
+  const settings = {
+    retentionHours: 72,
+    maxAttempts: 3,
+    progressIntervalMs: 500,
+    stallAfterMs: 300_000,
+    attemptTimeoutMs: 1_800_000,
+  };
+  const handler = new CleanupExportsHandler(
+    store,
+    world.jobs,
+    storage,
+    journal,
+    queue,
+    new FixedClock(NOW),
+    settings,
+  );
   const run = (): Promise<CleanupSummary> => handler.execute(new CleanupExportsCommand());
   /** A completed job whose file is in storage, expiring at `expiresAt`. */
   const completed = (expiresAt: Date): ExportJob => {
