@@ -33,6 +33,7 @@ describe('export file names', () => {
     ) => ({
       id: 'j1',
       tenantId: 't1',
+      attempts: 2,
       format,
       requestedAt: at,
       query: { fileName, viewName, timezone: 'Europe/Paris' },
@@ -41,7 +42,9 @@ describe('export file names', () => {
     expect(exportFileName(job('weekly report', 'Open tickets'))).toBe('weekly report-20260329-013005.csv');
     expect(exportFileName(job(null, 'Open tickets', 'json'))).toBe('open-tickets-20260329-013005.json');
     expect(exportFileName(job(null, null, 'ndjson'))).toBe('tickets-20260329-013005.ndjson');
-    expect(exportObjectKey(job(null, 'Open tickets'))).toBe('exports/t1/j1/open-tickets-20260329-013005.csv');
+    expect(exportObjectKey(job(null, 'Open tickets'))).toBe(
+      'exports/t1/j1/2/open-tickets-20260329-013005.csv',
+    );
   });
 
   it.each([

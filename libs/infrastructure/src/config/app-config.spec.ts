@@ -22,6 +22,7 @@ describe('loadConfig', () => {
           accessKeyId: null,
           secretAccessKey: null,
           forcePathStyle: false,
+          requestTimeoutMs: 60_000,
         },
       },
       exports: {
@@ -54,6 +55,8 @@ describe('loadConfig', () => {
     ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['S3_REQUEST_TIMEOUT_MS', '999'],
+    ['S3_REQUEST_TIMEOUT_MS', '60s'],
     ['NODE_ENV', 'staging'],
     ['AUTH_JWT_SECRET', 'short'],
   ])('stops on a bad %s naming the variable', (variable, value) => {
@@ -83,6 +86,12 @@ describe('loadConfig', () => {
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'demo' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }))).toBe(SECRET);
+  });
+
+  it('reads the S3 request timeout in milliseconds', () => {
+    expect(
+      loadConfig({ AUTH_JWT_SECRET: SECRET, S3_REQUEST_TIMEOUT_MS: '5000' }).storage.s3.requestTimeoutMs,
+    ).toBe(5000);
   });
 
   it('reads the reconcile interval in seconds', () => {

@@ -43,6 +43,7 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
     const { progressIntervalMs, maxAttempts, retentionHours } = this.settings;
     return new ExportAttempt({
       files: this.files,
+      jobs: this.jobs,
       progress: new ProgressReporter(this.jobs, job, progressIntervalMs, command.shutdown),
       upload: new UploadLifecycle(this.storage, this.journal, job.toSnapshot()),
       settlement: new AttemptSettlement(this.classifier, maxAttempts),

@@ -49,7 +49,7 @@ describe('UploadLifecycle', () => {
     journal.seed(journaled('mine', 2));
     journal.seed({ ...journaled('other-job', 1), jobId: 'job-2' });
     await upload.abortLeftovers();
-    expect(log).toEqual(['abortUpload lost-1', 'journal lost-1 aborted']);
+    expect(log).toEqual(['delete ' + KEY, 'abortUpload lost-1', 'journal lost-1 aborted']);
     expect(journal.rows.map((r) => [r.upload.uploadId, r.outcome])).toEqual([
       ['lost-1', 'aborted'],
       ['mine', null],
@@ -57,10 +57,33 @@ describe('UploadLifecycle', () => {
     ]);
   });
 
-  it('journals the upload before any byte, and closes that same entry once committed, without a lookup', async () => {
+  it('never fails the current attempt over the housekeeping of a lost one: left unfinished for the cleanup', async () => {
+    const { log, storage, journal, upload } = setup();
+    journal.seed(journaled('lost-1', 1));
+    journal.seed(journaled('lost-2', 1));
+    jest
+      .spyOn(storage, 'abortUpload')
+      .mockRejectedValueOnce(new Error('MethodNotAllowed: the method is not allowed'));
+    await expect(upload.abortLeftovers()).resolves.toBeUndefined();
+    expect(log).toEqual(['delete ' + KEY, 'delete ' + KEY, 'abortUpload lost-2', 'journal lost-2 aborted']);
+    expect(journal.rows.map((r) => [r.upload.uploadId, r.outcome])).toEqual([
+      ['lost-1', null],
+      ['lost-2', 'aborted'],
+    ]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('left for the cleanup');
+
+    jest.spyOn(journal, 'unfinished').mockRejectedValueOnce(new Error('connection reset'));
+    await expect(upload.abortLeftovers()).resolves.toBeUndefined();
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('journals the upload before any byte, and closes that same entry once the job kept it, without a lookup', async () => {
     const { log, storage, journal, upload, write } = setup();
     await write('a,b\r\n');
     const stored = await upload.finish();
+    expect(journal.rows[0].outcome).toBeNull(); // committed, but the job does not point to it yet
+    await upload.kept();
     expect(stored).toEqual({ provider: 's3', bucket: 'exports', key: KEY, sizeBytes: 5 });
     expect(storage.uploads[0].options).toMatchObject(OPTIONS);
     expect(log).toEqual([
@@ -87,15 +110,39 @@ describe('UploadLifecycle', () => {
     expect(journal.rows[0].outcome).toBe('aborted');
   });
 
-  it('discards a committed object (the job could not be completed): deleted; its upload stays completed', async () => {
+  it('discards a committed object (the job could not be completed): deleted, then journaled aborted', async () => {
     const { log, storage, journal, upload, write } = setup();
     await write('x');
     await upload.finish();
     log.length = 0;
     await upload.discard();
-    expect(log).toEqual(['delete ' + KEY]);
-    expect(journal.rows[0].outcome).toBe('completed');
+    expect(log).toEqual(['delete ' + KEY, 'journal upload-1 aborted']);
+    expect(journal.rows[0].outcome).toBe('aborted');
     expect(storage.objects.has(KEY)).toBe(false);
+  });
+
+  it('keeps the object of a kept upload: a later discard deletes nothing', async () => {
+    const { log, storage, upload, write } = setup();
+    await write('x');
+    await upload.finish();
+    await upload.kept();
+    log.length = 0;
+    await upload.discard();
+    expect(log).toEqual([]);
+    expect(storage.objects.has(KEY)).toBe(true);
+  });
+
+  it('leaves an object whose completion is unknown, and its open journal entry, for the cleanup', async () => {
+    const { log, storage, journal, upload, write } = setup();
+    await write('x');
+    await upload.finish();
+    log.length = 0;
+    upload.leaveForCleanup();
+    await upload.discard();
+    expect(log).toEqual([]);
+    expect(storage.objects.has(KEY)).toBe(true);
+    expect(journal.rows[0].outcome).toBeNull();
+    expect(warnings).toHaveLength(1);
   });
 
   it('journals nothing for an upload without an id (a small S3 object)', async () => {
@@ -103,8 +150,9 @@ describe('UploadLifecycle', () => {
     storage.multipart = false;
     await write('x');
     await upload.finish();
+    await upload.kept();
     await upload.discard();
-    expect(log).toEqual(['begin ' + KEY, 'stored ' + KEY, 'delete ' + KEY]);
+    expect(log).toEqual(['begin ' + KEY, 'stored ' + KEY]);
     expect(journal.rows).toEqual([]);
   });
 
@@ -119,14 +167,16 @@ describe('UploadLifecycle', () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it('fails to finish when the journal cannot be closed, and then journals the discarded upload as aborted', async () => {
-    const { log, journal, upload, write } = setup();
+  it('keeps a kept object when its journal entry cannot be closed: the entry stays open for the cleanup', async () => {
+    const { storage, journal, upload, write } = setup();
     await write('x');
+    await upload.finish();
     jest.spyOn(journal, 'finished').mockRejectedValueOnce(new Error('connection reset'));
-    await expect(upload.finish()).rejects.toThrow('connection reset');
+    await expect(upload.kept()).resolves.toBeUndefined();
     await upload.discard();
-    expect(log.slice(-2)).toEqual(['delete ' + KEY, 'journal upload-1 aborted']);
-    expect(journal.rows[0].outcome).toBe('aborted');
+    expect(storage.objects.has(KEY)).toBe(true);
+    expect(journal.rows[0].outcome).toBeNull();
+    expect(warnings).toHaveLength(1);
   });
 
   it('refuses to finish before it began', async () => {
