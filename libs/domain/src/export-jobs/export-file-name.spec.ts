@@ -1,5 +1,6 @@
 import {
   compactTimestamp,
+  exportAttemptPrefix,
   exportFileName,
   exportObjectKey,
   FILE_NAME_PATTERN,
@@ -45,6 +46,7 @@ describe('export file names', () => {
     expect(exportObjectKey(job(null, 'Open tickets'))).toBe(
       'exports/t1/j1/2/open-tickets-20260329-013005.csv',
     );
+    expect(exportAttemptPrefix({ tenantId: 't1', id: 'j1', attempts: 3 })).toBe('exports/t1/j1/3/');
   });
 
   it.each([

@@ -58,5 +58,14 @@ export function exportFileName(job: ExportFileNameSource): string {
 export function exportObjectKey(
   job: ExportFileNameSource & { readonly tenantId: string; readonly id: string; readonly attempts: number },
 ): string {
-  return `exports/${job.tenantId}/${job.id}/${job.attempts}/${exportFileName(job)}`;
+  return `${exportAttemptPrefix(job)}${exportFileName(job)}`;
+}
+
+/** `exports/<tenantId>/<jobId>/<attempt>/`: every object one attempt writes lies under it, and only that attempt's. */
+export function exportAttemptPrefix(job: {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly attempts: number;
+}): string {
+  return `exports/${job.tenantId}/${job.id}/${job.attempts}/`;
 }

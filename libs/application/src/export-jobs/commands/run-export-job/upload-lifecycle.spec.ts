@@ -6,7 +6,9 @@ import { FakeJournal, FakeStorage } from '../../../testing/engine-fakes';
 import { UploadLifecycle } from './upload-lifecycle';
 
 const JOB = { tenantId: ACME_TENANT_ID, id: 'job-1', attempts: 2 };
-const KEY = `exports/${ACME_TENANT_ID}/job-1/file.csv`;
+/** Per-attempt keys: this attempt (2) writes KEY; attempt n wrote keyOf(n). */
+const keyOf = (attempt: number): string => `exports/${ACME_TENANT_ID}/job-1/${attempt}/file.csv`;
+const KEY = keyOf(2);
 const OPTIONS = {
   contentType: 'text/csv; charset=utf-8',
   fileName: 'file.csv',
@@ -17,7 +19,7 @@ const journaled = (uploadId: string, attempt: number) => ({
   jobId: JOB.id,
   attempt,
   provider: 's3' as const,
-  objectKey: KEY,
+  objectKey: keyOf(attempt),
   uploadId,
 });
 
@@ -49,12 +51,19 @@ describe('UploadLifecycle', () => {
     journal.seed(journaled('mine', 2));
     journal.seed({ ...journaled('other-job', 1), jobId: 'job-2' });
     await upload.abortLeftovers();
-    expect(log).toEqual(['delete ' + KEY, 'abortUpload lost-1', 'journal lost-1 aborted']);
+    expect(log).toEqual(['delete ' + keyOf(1), 'abortUpload lost-1', 'journal lost-1 aborted']);
     expect(journal.rows.map((r) => [r.upload.uploadId, r.outcome])).toEqual([
       ['lost-1', 'aborted'],
       ['mine', null],
       ['other-job', null],
     ]);
+  });
+
+  it('deletes no key of the former one-key-per-job scheme: it may be the file of the job', async () => {
+    const { log, journal, upload } = setup();
+    journal.seed({ ...journaled('old', 1), objectKey: `exports/${ACME_TENANT_ID}/job-1/file.csv` });
+    await upload.abortLeftovers();
+    expect(log).toEqual(['abortUpload old', 'journal old aborted']);
   });
 
   it('never fails the current attempt over the housekeeping of a lost one: left unfinished for the cleanup', async () => {
@@ -65,7 +74,12 @@ describe('UploadLifecycle', () => {
       .spyOn(storage, 'abortUpload')
       .mockRejectedValueOnce(new Error('MethodNotAllowed: the method is not allowed'));
     await expect(upload.abortLeftovers()).resolves.toBeUndefined();
-    expect(log).toEqual(['delete ' + KEY, 'delete ' + KEY, 'abortUpload lost-2', 'journal lost-2 aborted']);
+    expect(log).toEqual([
+      'delete ' + keyOf(1),
+      'delete ' + keyOf(1),
+      'abortUpload lost-2',
+      'journal lost-2 aborted',
+    ]);
     expect(journal.rows.map((r) => [r.upload.uploadId, r.outcome])).toEqual([
       ['lost-1', null],
       ['lost-2', 'aborted'],

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import type { ExportJobProps } from '@app/domain';
+import { exportAttemptPrefix, type ExportJobProps } from '@app/domain';
 import type { FileStorage, ObjectUpload, StoredObject } from '../../../ports/file-storage';
 import type { JournaledUpload, UploadJournal } from '../../../ports/upload-journal';
 import { errorName } from './error-name';
@@ -44,7 +44,10 @@ export class UploadLifecycle {
     for (const upload of leftovers) {
       if (upload.attempt === attempts) continue;
       try {
-        await this.storage.delete(upload.objectKey); // first: gone even where the abort is refused
+        // Its object, committed before its attempt was lost: first, so it is gone even where the abort is refused.
+        // Only under that attempt's own prefix (a key of the former one-key-per-job scheme is left alone).
+        if (upload.objectKey.startsWith(exportAttemptPrefix({ tenantId, id, attempts: upload.attempt })))
+          await this.storage.delete(upload.objectKey);
         await this.storage.abortUpload(upload.objectKey, upload.uploadId);
         await this.journal.finished(upload.uploadId, 'aborted');
         this.logger.log(
