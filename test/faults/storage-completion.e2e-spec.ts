@@ -7,12 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { S3FileStorage } from '@app/infrastructure';
+import { readConfig, S3FileStorage } from '@app/infrastructure';
 import type { ExportJob } from '@app/domain';
 import { bearer, startApi, type StartedApi, tokenFor } from '../support/api';
 import { insertBulkTickets } from '../support/bulk-tickets';
 import { runCleanupCli } from '../support/cleanup';
 import { EngineHarness } from '../support/engine-harness';
+import { FaultProxy } from '../support/fault-proxy';
 import { readJob, waitUntil } from '../support/job-polling';
 import { objectKeys, s3Env } from '../support/s3-bucket';
 import { createTestTenant, type TestTenant } from '../support/factories';
@@ -34,19 +35,34 @@ const INSTALL_FAULT = `
   END $$;
   DROP TRIGGER IF EXISTS fault_fail_journal ON export_uploads;
   CREATE TRIGGER fault_fail_journal BEFORE UPDATE ON export_uploads
-    FOR EACH ROW EXECUTE FUNCTION fault_fail_journal();`;
+    FOR EACH ROW EXECUTE FUNCTION fault_fail_journal();
+  CREATE TABLE IF NOT EXISTS fault_slow_commit_jobs (job_id uuid PRIMARY KEY);
+  CREATE OR REPLACE FUNCTION fault_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NEW.status = 'completed' AND EXISTS (SELECT 1 FROM fault_slow_commit_jobs WHERE job_id = NEW.id) THEN
+      PERFORM pg_sleep(3);
+    END IF;
+    RETURN NULL;
+  END $$;
+  DROP TRIGGER IF EXISTS fault_slow_commit ON export_jobs;
+  CREATE CONSTRAINT TRIGGER fault_slow_commit AFTER UPDATE ON export_jobs
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fault_slow_commit();`;
 const REMOVE_FAULT = `
   DROP TRIGGER IF EXISTS fault_fail_journal ON export_uploads;
   DROP FUNCTION IF EXISTS fault_fail_journal();
-  DROP TABLE IF EXISTS fault_journal_jobs;`;
+  DROP TABLE IF EXISTS fault_journal_jobs;
+  DROP TRIGGER IF EXISTS fault_slow_commit ON export_jobs;
+  DROP FUNCTION IF EXISTS fault_slow_commit();
+  DROP TABLE IF EXISTS fault_slow_commit_jobs;`;
 
 describe('a fault right after the completion commit', () => {
   let server: S3TestServer;
   let env: Record<string, string>;
   let engine: EngineHarness;
   let api: StartedApi;
+  let pgProxy: FaultProxy | undefined;
   let tenant: TestTenant;
-  let worker: RunningWorker | undefined;
+  const workers: RunningWorker[] = [];
 
   beforeAll(async () => {
     server = await startS3Server();
@@ -63,7 +79,8 @@ describe('a fault right after the completion commit', () => {
   });
 
   afterAll(async () => {
-    await worker?.kill();
+    await Promise.all(workers.map((w) => w.kill()));
+    await pgProxy?.close();
     await engine?.pool.query(REMOVE_FAULT);
     await api?.close();
     await engine?.close();
@@ -98,14 +115,14 @@ describe('a fault right after the completion commit', () => {
       },
     });
     await engine.pool.query('INSERT INTO fault_journal_jobs (job_id) VALUES ($1)', [job.id]);
-    worker = await startWorker({ env });
+    const worker = await startWorker({ env });
+    workers.push(worker);
 
     const done = await engine.finished(tenant, job.id, 90_000);
     expect(done).toMatchObject({ status: 'completed', attempts: 1, rowsExported: ROWS, errorCode: null });
-    const running = worker;
     await waitUntil(
       'the worker logged the failed journal update',
-      () => running.output().includes('could not close the journal entry of a completed upload'),
+      () => worker.output().includes('could not close the journal entry of a completed upload'),
       5_000,
     );
     // The entry stays open: the journal could not be updated.
@@ -137,6 +154,54 @@ describe('a fault right after the completion commit', () => {
     process.stdout.write(
       'fault after the completion commit (journal update fails): completed, file kept, download sha256 matches; ' +
         'the cleanup closed the entry as completed\n',
+    );
+  });
+
+  it('the connection drops during COMMIT (the commit lands): the file stays, and the download matches', async () => {
+    await Promise.all(workers.splice(0).map((w) => w.kill()));
+    pgProxy = await FaultProxy.forUrl(readConfig().databaseUrl);
+    const proxy = pgProxy;
+    const worker = await startWorker({
+      env: { ...env, DATABASE_URL: proxy.rewrite(readConfig().databaseUrl) },
+    });
+    workers.push(worker);
+    const job = await engine.requestExport({ tenant, format: 'csv' });
+    await engine.pool.query('INSERT INTO fault_slow_commit_jobs (job_id) VALUES ($1)', [job.id]);
+    // The completion's COMMIT runs the deferred trigger (3 s): the connection is cut while it sleeps, so the
+    // commit lands in the database but the worker only sees its connection end.
+    await waitUntil(
+      'the completion is committing',
+      async () =>
+        (
+          await engine.pool.query(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()",
+          )
+        ).rowCount === 1,
+      90_000,
+    );
+    proxy.setMode('cut');
+    const cutAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    proxy.setMode('pass');
+
+    const done = await engine.finished(tenant, job.id, 60_000);
+    expect(done).toMatchObject({ status: 'completed', attempts: 1, errorCode: null });
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // whatever the attempt does after the fault
+    const key = await engine.objectKeyOf(tenant, job.id);
+    expect(await objectKeys(server.s3, `exports/${tenant.id}/${job.id}/`)).toEqual([key]);
+    const file = await engine.readFile(tenant, job.id);
+    expect(await download(job)).toEqual({
+      status: 200,
+      sha256: file.record.sha256,
+      bytes: file.record.sizeBytes,
+    });
+    expect((await readJob(engine.pool, tenant.id, job.id))?.status).toBe('completed');
+    // The attempt saw its COMMIT fail and then either read the job back as completed with its file or could not
+    // tell, and kept the object either way. (A worker without an 'error' listener on its pg clients dies of the
+    // cut instead, which leaves the object too: scenario k makes it survive and take the path above.)
+    process.stdout.write(
+      `fault during the completion COMMIT (PostgreSQL cut 4 s): the job stays completed and its file intact ` +
+        `(checked ${Date.now() - cutAt} ms after the cut)\n`,
     );
   });
 });
