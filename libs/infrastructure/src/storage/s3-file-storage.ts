@@ -255,7 +255,9 @@ class S3ObjectUpload implements ObjectUpload {
       params: Object.assign(params, { [TRACKED_UPLOAD]: this }),
       partSize: S3_PART_SIZE,
       queueSize: S3_QUEUE_SIZE,
-      leavePartsOnError: false,
+      // discard() aborts the multipart upload (tracked, and bounded by DISCARD_TIMEOUT_MS). lib-storage's own abort
+      // is sent untracked and awaited inside done(): when S3 stalls it alone took 3 x the request timeout.
+      leavePartsOnError: true,
     });
     this.result = this.upload.done().then(
       (): StoredObject => ({ provider: 's3', bucket, key, sizeBytes: this.sizeBytes }),
