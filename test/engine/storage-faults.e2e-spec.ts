@@ -4,7 +4,7 @@
  * Cancel, S3 faults and a second delivery, against a real worker process writing to s3rver through the recording
  * proxy (which injects the faults and sees every multipart upload begin and end). EXPORT_MAX_ATTEMPTS is 2.
  */
-import { exportObjectKey, type ExportJob } from '@app/domain';
+import { type ExportJob } from '@app/domain';
 import { insertBulkTickets } from '../support/bulk-tickets';
 import { cancelJob, EngineHarness } from '../support/engine-harness';
 import { sha256 } from '../support/file-readers';
@@ -110,7 +110,7 @@ describe('cancel, S3 faults and redelivery (worker process, S3 through the recor
   async function expectCompletedWithItsFile(job: ExportJob, attempts: number): Promise<void> {
     const done = await engine.finished(tenant, job.id, 60_000);
     expect(done).toMatchObject({ status: 'completed', attempts, errorCode: null });
-    expect(await objectKeys(server.s3, prefixOf(job))).toEqual([exportObjectKey(job.toSnapshot())]);
+    expect(await objectKeys(server.s3, prefixOf(job))).toEqual([await engine.objectKeyOf(tenant, job.id)]);
     const file = await engine.readFile(tenant, job.id);
     expect(file.record).toMatchObject({ sha256: sha256(file.bytes), sizeBytes: file.bytes.length });
     expect(unfinishedOf(job)).toEqual([]);
@@ -208,6 +208,6 @@ describe('cancel, S3 faults and redelivery (worker process, S3 through the recor
     expect(await readJob(engine.pool, tenant.id, job.id)).toEqual(before);
     expect(await engine.auditActions(job.id)).toEqual(audit);
     expect(requestsOf(job).filter((r) => WRITES.has(r.operation))).toHaveLength(writes);
-    expect(await objectKeys(server.s3, prefixOf(job))).toEqual([exportObjectKey(job.toSnapshot())]);
+    expect(await objectKeys(server.s3, prefixOf(job))).toEqual([await engine.objectKeyOf(tenant, job.id)]);
   });
 });

@@ -6,7 +6,6 @@
  * goes; S3 is s3rver behind the recording proxy, which sees every multipart upload begin and end.
  */
 import type { ExportJob } from '@app/domain';
-import { exportObjectKey } from '@app/domain';
 import { insertBulkTickets } from '../support/bulk-tickets';
 import { EngineHarness } from '../support/engine-harness';
 import { sha256 } from '../support/file-readers';
@@ -95,7 +94,7 @@ describe('a worker lost in the middle of an export', () => {
 
   /** The completed job left exactly one object, the whole export, under its key. */
   async function expectOneWholeFile(job: ExportJob): Promise<void> {
-    const key = exportObjectKey(job.toSnapshot());
+    const key = await engine.objectKeyOf(tenant, job.id);
     expect(await objectKeys(server.s3, prefixOf(job))).toEqual([key]);
     const file = await engine.readFile(tenant, job.id);
     expect(file.record).toMatchObject({

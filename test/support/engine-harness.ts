@@ -197,6 +197,13 @@ export class EngineHarness {
     return waitForJob(this.pool, tenant.id, jobId, isFinished, timeoutMs);
   }
 
+  /** The object key of the job's current attempt (per-attempt keys): where its completed file must be. */
+  async objectKeyOf(tenant: TestTenant, jobId: string): Promise<string> {
+    const job = await this.repository.findById(tenant.id, jobId);
+    if (!job) throw new Error(`export job ${jobId} does not exist`);
+    return exportObjectKey(job.toSnapshot());
+  }
+
   /** The completed job's file record, its object key and its bytes read back from storage. */
   async readFile(tenant: TestTenant, jobId: string): Promise<ExportedFileContent> {
     const job = await this.repository.findById(tenant.id, jobId);

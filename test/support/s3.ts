@@ -63,6 +63,7 @@ export async function startS3Server(bucket = 'exports-test'): Promise<S3TestServ
       accessKeyId: 'S3RVER',
       secretAccessKey: 'S3RVER',
       forcePathStyle: true,
+      requestTimeoutMs: 60_000,
     },
     async close() {
       server.httpServer.closeAllConnections();

@@ -15,6 +15,7 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     STORAGE_LOCAL_DIR: storage.localDir,
     S3_REGION: storage.s3.region,
     S3_FORCE_PATH_STYLE: String(storage.s3.forcePathStyle),
+    S3_REQUEST_TIMEOUT_MS: String(storage.s3.requestTimeoutMs),
     EXPORT_RETENTION_HOURS: String(limits.retentionHours),
     EXPORT_BATCH_SIZE: String(limits.batchSize),
     EXPORT_WORKER_CONCURRENCY: String(limits.workerConcurrency),

@@ -1,5 +1,6 @@
 import {
   compactTimestamp,
+  exportAttemptPrefix,
   exportFileName,
   exportObjectKey,
   FILE_NAME_PATTERN,
@@ -33,6 +34,7 @@ describe('export file names', () => {
     ) => ({
       id: 'j1',
       tenantId: 't1',
+      attempts: 2,
       format,
       requestedAt: at,
       query: { fileName, viewName, timezone: 'Europe/Paris' },
@@ -41,7 +43,10 @@ describe('export file names', () => {
     expect(exportFileName(job('weekly report', 'Open tickets'))).toBe('weekly report-20260329-013005.csv');
     expect(exportFileName(job(null, 'Open tickets', 'json'))).toBe('open-tickets-20260329-013005.json');
     expect(exportFileName(job(null, null, 'ndjson'))).toBe('tickets-20260329-013005.ndjson');
-    expect(exportObjectKey(job(null, 'Open tickets'))).toBe('exports/t1/j1/open-tickets-20260329-013005.csv');
+    expect(exportObjectKey(job(null, 'Open tickets'))).toBe(
+      'exports/t1/j1/2/open-tickets-20260329-013005.csv',
+    );
+    expect(exportAttemptPrefix({ tenantId: 't1', id: 'j1', attempts: 3 })).toBe('exports/t1/j1/3/');
   });
 
   it.each([

@@ -50,9 +50,22 @@ export function exportFileName(job: ExportFileNameSource): string {
   return `${base}-${compactTimestamp(job.requestedAt, job.query.timezone)}.${FORMAT_FILE_TYPES[job.format].extension}`;
 }
 
-/** CONTRACT §6: `exports/<tenantId>/<jobId>/<file>`. */
+/**
+ * CONTRACT §9: `exports/<tenantId>/<jobId>/<attempt>/<file>`. Each attempt writes its own key, so an attempt that
+ * wakes up after another one took the job over (a worker frozen past its lock) can only overwrite or delete its own
+ * object, never the file of the attempt that won.
+ */
 export function exportObjectKey(
-  job: ExportFileNameSource & { readonly tenantId: string; readonly id: string },
+  job: ExportFileNameSource & { readonly tenantId: string; readonly id: string; readonly attempts: number },
 ): string {
-  return `exports/${job.tenantId}/${job.id}/${exportFileName(job)}`;
+  return `${exportAttemptPrefix(job)}${exportFileName(job)}`;
+}
+
+/** `exports/<tenantId>/<jobId>/<attempt>/`: every object one attempt writes lies under it, and only that attempt's. */
+export function exportAttemptPrefix(job: {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly attempts: number;
+}): string {
+  return `exports/${job.tenantId}/${job.id}/${job.attempts}/`;
 }

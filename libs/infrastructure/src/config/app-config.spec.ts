@@ -22,6 +22,7 @@ describe('loadConfig', () => {
           accessKeyId: null,
           secretAccessKey: null,
           forcePathStyle: false,
+          requestTimeoutMs: 60_000,
         },
       },
       exports: {
@@ -60,6 +61,8 @@ describe('loadConfig', () => {
     ['EXPORT_STALL_AFTER_S', 'soon'],
     ['LOG_LEVEL', 'loud'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['S3_REQUEST_TIMEOUT_MS', '999'],
+    ['S3_REQUEST_TIMEOUT_MS', '60s'],
     ['NODE_ENV', 'staging'],
     ['AUTH_JWT_SECRET', 'short'],
   ])('stops on a bad %s naming the variable', (variable, value) => {
@@ -95,6 +98,12 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ AUTH_JWT_SECRET: SECRET, EXPORT_STALL_AFTER_S: '45' }).exports.stallAfterSeconds,
     ).toBe(45);
+  });
+
+  it('reads the S3 request timeout in milliseconds', () => {
+    expect(
+      loadConfig({ AUTH_JWT_SECRET: SECRET, S3_REQUEST_TIMEOUT_MS: '5000' }).storage.s3.requestTimeoutMs,
+    ).toBe(5000);
   });
 
   it('reads the reconcile interval in seconds', () => {

@@ -23,6 +23,11 @@ export interface AppConfig {
       readonly accessKeyId: string | null;
       readonly secretAccessKey: string | null;
       readonly forcePathStyle: boolean;
+      /**
+       * S3_REQUEST_TIMEOUT_MS: the longest one S3 request may wait for its connection, or for the server's answer
+       * to go on (socket idle). A stalled S3 then fails the request instead of wedging the attempt forever.
+       */
+      readonly requestTimeoutMs: number;
     };
   };
   readonly exports: {
@@ -152,6 +157,7 @@ export function loadConfig(env: Env): AppConfig {
         accessKeyId: read(env, 'S3_ACCESS_KEY_ID') ?? null,
         secretAccessKey: read(env, 'S3_SECRET_ACCESS_KEY') ?? null,
         forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+        requestTimeoutMs: integer(env, 'S3_REQUEST_TIMEOUT_MS', 60_000, 1000, 3_600_000),
       },
     },
     exports: {

@@ -16,7 +16,7 @@ import { DomainError } from '@app/domain';
 const MAX_KEY_BYTES = 1024;
 
 /**
- * Object keys are `/`-separated relative names (`exports/<tenant>/<job>/<file>`). Both drivers refuse anything that
+ * Object keys are `/`-separated relative names (`exports/<tenant>/<job>/<attempt>/<file>`). Both drivers refuse anything that
  * could name a place outside the storage root or mean different things on different systems: absolute keys, `.`
  * and `..` segments, empty segments, backslashes, NUL and other control characters.
  */

@@ -18,6 +18,7 @@ import {
   type RecordingProxy,
   type S3TestServer,
 } from '../../../../test/support/s3';
+import { FaultProxy } from '../../../../test/support/fault-proxy';
 import { S3_PART_SIZE, S3FileStorage } from './s3-file-storage';
 
 jest.setTimeout(20_000);
@@ -352,5 +353,69 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
     } finally {
       missingBucket.onModuleDestroy();
     }
+  });
+});
+
+describe('S3FileStorage when S3 stalls (a fault proxy in stall mode)', () => {
+  const REQUEST_TIMEOUT_MS = 1_500;
+  let server: S3TestServer;
+  let proxy: FaultProxy;
+  let storage: S3FileStorage;
+
+  beforeAll(async () => {
+    server = await startS3Server();
+    proxy = await FaultProxy.forUrl(server.endpoint);
+    storage = new S3FileStorage({
+      ...server.s3,
+      endpoint: proxy.rewrite(server.endpoint),
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+  });
+
+  afterEach(() => proxy.setMode('pass'));
+
+  afterAll(async () => {
+    storage.onModuleDestroy();
+    await proxy.close();
+    await server.close();
+  });
+
+  /** An upload of 20 MiB whose parts S3 accepts and never answers, from its first part on. */
+  async function stalledUpload() {
+    const upload = await storage.beginUpload(`exports/tenant/${randomUUID()}/1/t.csv`, {
+      ...csv,
+      onStarted: () => {
+        proxy.setMode('stall');
+        return Promise.resolve();
+      },
+    });
+    const writing = pipeline(generated(20 * MiB).stream, upload.body).catch((error: unknown) => error);
+    return { upload, writing };
+  }
+
+  it('fails the upload once its request timed out (S3_REQUEST_TIMEOUT_MS, after the SDK retries)', async () => {
+    const { upload, writing } = await stalledUpload();
+    const startedAt = Date.now();
+    await expect(upload.done()).rejects.toThrow();
+    const failedAfter = Date.now() - startedAt;
+    expect(await writing).toBeInstanceOf(Error);
+    expect(failedAfter).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS);
+    // The SDK's 3 tries, its backoff, then the discard (bounded at 2 s): not the AbortMultipartUpload retries too.
+    expect(failedAfter).toBeLessThan(3 * REQUEST_TIMEOUT_MS + 4_000);
+    process.stdout.write(
+      `S3 stall, request timeout ${REQUEST_TIMEOUT_MS} ms: the upload failed after ${failedAfter} ms\n`,
+    );
+  });
+
+  it('abort() ends the part in flight at once instead of waiting for it', async () => {
+    const { upload, writing } = await stalledUpload();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a part is in flight, unanswered
+    const abortAt = Date.now();
+    await upload.abort().catch(() => undefined); // the AbortMultipartUpload stalls too: left for the cleanup
+    const abortedAfter = Date.now() - abortAt;
+    expect(abortedAfter).toBeLessThan(REQUEST_TIMEOUT_MS + 1_000);
+    await expect(upload.done()).rejects.toMatchObject({ code: 'STORAGE.UPLOAD_ABORTED' });
+    expect(await writing).not.toBeUndefined(); // the writer's pipeline rejected
+    process.stdout.write(`S3 stall: abort() returned after ${abortedAfter} ms\n`);
   });
 });

@@ -35,6 +35,18 @@ export const S3_PART_SIZE = 8 * 1024 * 1024;
  */
 export const S3_QUEUE_SIZE = 1;
 const CHECK_TIMEOUT_MS = 5_000;
+/**
+ * How long discarding a stopped upload may wait for S3 (AbortMultipartUpload or DeleteObject). Past it the
+ * attempt goes on: its journal entry stays open, and the cleanup (or the bucket lifecycle rule) finishes the job.
+ * A cancel or a shutdown during an S3 outage thus frees the worker slot in seconds.
+ */
+const DISCARD_TIMEOUT_MS = 2_000;
+/**
+ * Sockets per S3 endpoint. The SDK's default pool is 50: every download streamed to a slow reader holds one for
+ * as long as the reader takes, so a few dozen slow downloads would queue every other request (uploads, the
+ * readiness check) behind them.
+ */
+export const S3_MAX_SOCKETS = 256;
 
 /**
  * Marks the params of one Upload so the client middleware knows which upload a command belongs to. lib-storage
@@ -64,8 +76,18 @@ export class S3FileStorage implements FileStorage {
       // MinIO accept either, so only checksums an operation requires are computed and validated.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: CHECK_TIMEOUT_MS },
+      requestHandler: {
+        connectionTimeout: Math.min(CHECK_TIMEOUT_MS, config.requestTimeoutMs),
+        // Until the response's headers: an UploadPart that S3 accepted and never answered fails (and the SDK
+        // retries it) instead of wedging the attempt. Not a socket idle timeout: a download streamed to a slow
+        // reader may leave its socket idle for minutes, legitimately.
+        requestTimeout: config.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: S3_MAX_SOCKETS },
+        httpsAgent: { keepAlive: true, maxSockets: S3_MAX_SOCKETS },
+      },
     });
+    abortRequestsOfStoppedUploads(this.client);
     this.client.middlewareStack.add(
       (next, context) => async (args) => {
         const upload = (args.input as { [TRACKED_UPLOAD]?: unknown })[TRACKED_UPLOAD];
@@ -73,6 +95,16 @@ export class S3FileStorage implements FileStorage {
         return upload.track(context.commandName ?? '', () => next(args));
       },
       { step: 'initialize', priority: 'high', name: 'trackExportUploads' },
+    );
+    // The last step before the wire: the request object here is the one the handler gets (after retries cloned
+    // and signing rewrote it), so the upload's abort signal can follow it there.
+    this.client.middlewareStack.add(
+      (next) => async (args) => {
+        const upload = (args.input as { [TRACKED_UPLOAD]?: unknown })[TRACKED_UPLOAD];
+        if (upload instanceof S3ObjectUpload) REQUEST_SIGNALS.set(args.request as object, upload.signal);
+        return next(args);
+      },
+      { step: 'deserialize', priority: 'low', name: 'abortableExportUploads' },
     );
   }
 
@@ -132,15 +164,35 @@ export class S3FileStorage implements FileStorage {
   }
 }
 
+/** The abort signal of the upload a request belongs to, by request object (see the 'deserialize' middleware). */
+const REQUEST_SIGNALS = new WeakMap<object, AbortSignal>();
+
+/**
+ * Makes the client's HTTP handler end a request of an upload at once when that upload is aborted: lib-storage
+ * sends its parts without an abort signal, so an aborted upload would otherwise wait for its part in flight, up to
+ * the request timeout when S3 stalls. (Wrapping the resolved handler keeps @smithy/* an indirect dependency.)
+ */
+function abortRequestsOfStoppedUploads(client: S3Client): void {
+  const handler = client.config.requestHandler;
+  const handle = handler.handle.bind(handler);
+  handler.handle = (request, options) => {
+    const signal = REQUEST_SIGNALS.get(request as object);
+    return handle(request, signal ? { ...options, abortSignal: signal } : options);
+  };
+}
+
 /** AbortMultipartUpload; an upload that is already gone (aborted, completed or never created) counts as done. */
 async function abortMultipart(
   client: S3Client,
   bucket: string,
   key: string,
   uploadId: string,
+  abortSignal?: AbortSignal,
 ): Promise<void> {
   try {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
+      abortSignal,
+    });
   } catch (error) {
     if (!isS3Error(error, 'NoSuchUpload', 'NotFound')) throw error;
   }
@@ -174,6 +226,8 @@ class S3ObjectUpload implements ObjectUpload {
   private multipartId: string | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
   private discarding?: Promise<void>;
+  /** Aborted by abort(): ends this upload's requests in flight (see AbortableHttpHandler). */
+  private readonly requests = new AbortController();
 
   constructor(
     private readonly client: S3Client,
@@ -201,7 +255,9 @@ class S3ObjectUpload implements ObjectUpload {
       params: Object.assign(params, { [TRACKED_UPLOAD]: this }),
       partSize: S3_PART_SIZE,
       queueSize: S3_QUEUE_SIZE,
-      leavePartsOnError: false,
+      // discard() aborts the multipart upload (tracked, and bounded by DISCARD_TIMEOUT_MS). lib-storage's own abort
+      // is sent untracked and awaited inside done(): when S3 stalls it alone took 3 x the request timeout.
+      leavePartsOnError: true,
     });
     this.result = this.upload.done().then(
       (): StoredObject => ({ provider: 's3', bucket, key, sizeBytes: this.sizeBytes }),
@@ -220,9 +276,14 @@ class S3ObjectUpload implements ObjectUpload {
     return this.result;
   }
 
+  get signal(): AbortSignal {
+    return this.requests.signal;
+  }
+
   async abort(): Promise<void> {
     this.stopped = true;
     this.aborted = true;
+    this.requests.abort(new Error('The upload was aborted.'));
     await this.upload.abort();
     this.body.destroy();
     await this.discard();
@@ -257,10 +318,13 @@ class S3ObjectUpload implements ObjectUpload {
   private discard(): Promise<void> {
     this.discarding ??= (async () => {
       await Promise.allSettled([...this.inFlight]);
+      const abortSignal = AbortSignal.timeout(DISCARD_TIMEOUT_MS);
       if (this.committed) {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }));
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }), {
+          abortSignal,
+        });
       } else if (this.multipartId !== null) {
-        await abortMultipart(this.client, this.bucket, this.key, this.multipartId);
+        await abortMultipart(this.client, this.bucket, this.key, this.multipartId, abortSignal);
       }
     })().catch((error: unknown) => {
       this.discarding = undefined; // let a later abort() try again

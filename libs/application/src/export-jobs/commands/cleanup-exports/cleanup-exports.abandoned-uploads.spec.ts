@@ -1,4 +1,5 @@
-import { anExportJob } from '@app/domain/testing/export-job.factory';
+import { exportAttemptPrefix } from '@app/domain';
+import { anExportedFile, anExportJob } from '@app/domain/testing/export-job.factory';
 import { ago, captureWarnings, HOUR, MINUTE, NOW, setup, summary } from './testing/cleanup-world';
 
 describe('CleanupExportsHandler', () => {
@@ -45,6 +46,31 @@ describe('CleanupExportsHandler', () => {
       storage.failing.clear();
       await expect(run()).resolves.toEqual(summary({ uploadsAborted: 1 }));
       expect(journal.outcomeOf(stuck.uploadId)).toBe('aborted');
+    });
+
+    it('keeps the file of the attempt that completed the job, and deletes the object a lost attempt committed', async () => {
+      const { world, storage, journal, run } = setup();
+      const job = world.add(
+        anExportJob({
+          status: 'completed',
+          attempts: 2,
+          file: anExportedFile(),
+          expiresAt: new Date(NOW.getTime() + 24 * HOUR),
+        }),
+      );
+      const keyOfAttempt = (attempts: number): string =>
+        `${exportAttemptPrefix({ tenantId: job.tenantId, id: job.id, attempts })}file.csv`;
+      const lost = journal.begin(job, ago(HOUR), { attempt: 1, objectKey: keyOfAttempt(1) });
+      const completing = journal.begin(job, ago(HOUR), { attempt: 2, objectKey: keyOfAttempt(2) });
+      storage.objects.add(keyOfAttempt(1));
+      storage.objects.add(keyOfAttempt(2));
+
+      await expect(run()).resolves.toEqual(summary({ uploadsAborted: 1 }));
+
+      expect(world.log).toEqual([`delete ${keyOfAttempt(1)}`, `abort ${lost.uploadId}`]);
+      expect([...storage.objects]).toEqual([keyOfAttempt(2)]);
+      expect(journal.outcomeOf(lost.uploadId)).toBe('aborted');
+      expect(journal.outcomeOf(completing.uploadId)).toBe('completed');
     });
   });
 });

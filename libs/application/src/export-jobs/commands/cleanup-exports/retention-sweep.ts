@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { exportAttemptPrefix } from '@app/domain';
 import type { ExpiredExport, ExportCleanupStore, IdleRunningJob } from '../../../ports/export-cleanup.store';
 import type { ExportJobRepository } from '../../../ports/export-job.repository';
 import type { ExportQueue } from '../../../ports/export-queue';
@@ -125,9 +126,23 @@ export class RetentionSweep {
     for (const upload of uploads.filter((u) => u.provider === storage.provider)) await this.abort(upload);
   }
 
+  /**
+   * Ends an upload whose attempt is over. The upload of the attempt that completed the job holds the job's file
+   * (its attempt could not close the entry): kept, for the retention sweep alone to delete. Any other attempt's
+   * object, committed before its attempt was lost, is deleted with it (only under that attempt's own prefix).
+   */
   private async abort(upload: JournaledUpload): Promise<void> {
-    await this.deps.storage.abortUpload(upload.objectKey, upload.uploadId);
-    await this.deps.journal.finished(upload.uploadId, 'aborted');
+    const { storage, journal, jobs } = this.deps;
+    const { tenantId, jobId, attempt, objectKey, uploadId } = upload;
+    const job = (await jobs.findById(tenantId, jobId))?.toSnapshot();
+    if (job?.file && job.attempts === attempt) {
+      await journal.finished(uploadId, 'completed');
+      return;
+    }
+    if (objectKey.startsWith(exportAttemptPrefix({ tenantId, id: jobId, attempts: attempt })))
+      await storage.delete(objectKey);
+    await storage.abortUpload(objectKey, uploadId);
+    await journal.finished(uploadId, 'aborted');
     this.tally.uploadsAborted += 1;
   }
 

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { exportFileName, exportObjectKey, type ExportJob, FORMAT_FILE_TYPES } from '@app/domain';
 import type { Clock } from '../../../ports/clock';
 import type { ExportFile, ExportFileSource } from '../../../ports/export-file-source';
+import type { ExportJobRepository } from '../../../ports/export-job.repository';
 import type { StoredObject } from '../../../ports/file-storage';
 import type { AttemptSettlement } from './attempt-settlement';
 import { DigestStream } from './digest-stream';
@@ -12,6 +13,8 @@ import type { UploadLifecycle } from './upload-lifecycle';
 
 export interface ExportAttemptParts {
   readonly files: ExportFileSource;
+  /** Reads the job back when its completion's save failed: was it committed all the same? */
+  readonly jobs: Pick<ExportJobRepository, 'findById'>;
   /** Owns the job's saves and the stop signal. */
   readonly progress: ProgressReporter;
   readonly upload: UploadLifecycle;
@@ -73,6 +76,7 @@ export class ExportAttempt {
       this.job.enterStage('finalizing');
       progress.stop();
       await this.complete(stored, digest.sha256(), file);
+      await upload.kept();
       return 'completed';
     } catch (error) {
       progress.stop();
@@ -92,11 +96,43 @@ export class ExportAttempt {
     await this.parts.progress.save();
   }
 
-  /** The file record, the job `completed` and its audit entry, in one save. */
+  /**
+   * The file record, the job `completed` and its audit entry, in one save. When the save fails, the commit may
+   * still have happened (the connection dropped after COMMIT): the job is read back, and only a job known not to
+   * point to this file lets the error through to the catch path, which deletes the object. Once the row says
+   * `completed`, only the retention cleanup deletes its object.
+   */
   private async complete(stored: StoredObject, sha256: string, file: ExportFile): Promise<void> {
+    const storedFileId = randomUUID();
+    try {
+      await this.saveCompletion(stored, sha256, file, storedFileId);
+    } catch (error) {
+      const committed = await this.completionCommitted(storedFileId);
+      if (committed === true) return;
+      if (committed === null) this.parts.upload.leaveForCleanup();
+      throw error;
+    }
+  }
+
+  /** Whether the stored job points to the file `storedFileId`; null when the job cannot be read. */
+  private async completionCommitted(storedFileId: string): Promise<boolean | null> {
+    try {
+      const stored = await this.parts.jobs.findById(this.job.tenantId, this.job.id);
+      return stored?.toSnapshot().file?.storedFileId === storedFileId;
+    } catch {
+      return null;
+    }
+  }
+
+  private async saveCompletion(
+    stored: StoredObject,
+    sha256: string,
+    file: ExportFile,
+    storedFileId: string,
+  ): Promise<void> {
     const job = this.job.toSnapshot();
     const record = {
-      id: randomUUID(),
+      id: storedFileId,
       tenantId: job.tenantId,
       name: exportFileName(job),
       contentType: FORMAT_FILE_TYPES[job.format].contentType,

@@ -76,8 +76,8 @@ describe('RunExportJobHandler', () => {
       'journal upload-1 started',
       'save running uploading 3',
       `stored ${key}`,
-      'journal upload-1 completed',
       'save completed null 3',
+      'journal upload-1 completed',
       'close file',
     ]);
     expect(log).toContain('save running exporting 0');
@@ -249,13 +249,57 @@ describe('RunExportJobHandler', () => {
     });
     expect(await run(job)).toBe('cancelled');
     expect(storage.objects.size).toBe(0);
-    expect(log.slice(-3)).toEqual([
+    expect(log.slice(-4)).toEqual([
       'save cancelled null 3',
-      `delete ${exportObjectKey(job.toSnapshot())}`,
+      `delete ${exportObjectKey({ ...job.toSnapshot(), attempts: 1 })}`,
+      'journal upload-1 aborted',
       'close file',
     ]);
     expect(jobs.files).toEqual([]);
-    expect(journal.rows.map((r) => r.outcome)).toEqual(['completed']); // the upload itself did complete
+    expect(journal.rows.map((r) => r.outcome)).toEqual(['aborted']);
+  });
+
+  it('keeps the file when the completion was committed but its save failed (connection lost after COMMIT)', async () => {
+    const { log, jobs, files, storage, journal, queued, run } = setup();
+    const job = queued();
+    const save = jobs.save.bind(jobs);
+    jest.spyOn(jobs, 'save').mockImplementation(async (j, options) => {
+      await save(j, options);
+      if (j.toSnapshot().status === 'completed') throw new Error('Connection terminated unexpectedly');
+    });
+    expect(await run(job)).toBe('completed');
+
+    const stored = jobs.stored(job.id);
+    const key = exportObjectKey({ ...job.toSnapshot(), attempts: 1 });
+    const bytes = Buffer.from(files.rows.join(''));
+    expect(stored?.status).toBe('completed');
+    expect(stored?.file?.sha256).toBe(sha256(bytes));
+    expect(storage.objects.get(key)).toEqual(bytes);
+    expect(log.some((line) => line.startsWith('delete '))).toBe(false);
+    expect(journal.rows.map((r) => r.outcome)).toEqual(['completed']);
+  });
+
+  it('keeps the object, and its journal entry open for the cleanup, when the completion cannot be confirmed', async () => {
+    const { log, jobs, storage, journal, queued, run } = setup();
+    const job = queued();
+    const save = jobs.save.bind(jobs);
+    const findById = jobs.findById.bind(jobs);
+    let down = false;
+    jest.spyOn(jobs, 'save').mockImplementation(async (j, options) => {
+      if (j.toSnapshot().status === 'completed') down = true;
+      if (down) throw new Error('Connection terminated unexpectedly');
+      await save(j, options);
+    });
+    jest.spyOn(jobs, 'findById').mockImplementation(async (tenantId, id) => {
+      if (down) throw new Error('connect ECONNREFUSED');
+      return findById(tenantId, id);
+    });
+    await expect(run(job)).rejects.toThrow();
+
+    const key = exportObjectKey({ ...job.toSnapshot(), attempts: 1 });
+    expect(storage.objects.has(key)).toBe(true);
+    expect(log.some((line) => line.startsWith('delete ') || line.startsWith('abort '))).toBe(false);
+    expect(journal.rows.map((r) => r.outcome)).toEqual([null]);
   });
 
   it('skips a job that is no longer runnable, or that another worker started first', async () => {

@@ -53,6 +53,7 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
     }
     return new ExportAttempt({
       files: this.files,
+      jobs: this.jobs,
       progress: new ProgressReporter(this.jobs, job, progressIntervalMs, command.shutdown),
       upload: new UploadLifecycle(this.storage, this.journal, job.toSnapshot()),
       settlement,

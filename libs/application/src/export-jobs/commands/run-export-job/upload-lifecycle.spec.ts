@@ -6,7 +6,9 @@ import { FakeJournal, FakeStorage } from '../../../testing/engine-fakes';
 import { UploadLifecycle } from './upload-lifecycle';
 
 const JOB = { tenantId: ACME_TENANT_ID, id: 'job-1', attempts: 2 };
-const KEY = `exports/${ACME_TENANT_ID}/job-1/file.csv`;
+/** Per-attempt keys: this attempt (2) writes KEY; attempt n wrote keyOf(n). */
+const keyOf = (attempt: number): string => `exports/${ACME_TENANT_ID}/job-1/${attempt}/file.csv`;
+const KEY = keyOf(2);
 const OPTIONS = {
   contentType: 'text/csv; charset=utf-8',
   fileName: 'file.csv',
@@ -17,7 +19,7 @@ const journaled = (uploadId: string, attempt: number) => ({
   jobId: JOB.id,
   attempt,
   provider: 's3' as const,
-  objectKey: KEY,
+  objectKey: keyOf(attempt),
   uploadId,
 });
 
@@ -49,7 +51,7 @@ describe('UploadLifecycle', () => {
     journal.seed(journaled('mine', 2));
     journal.seed({ ...journaled('other-job', 1), jobId: 'job-2' });
     await upload.abortLeftovers();
-    expect(log).toEqual(['abortUpload lost-1', 'journal lost-1 aborted']);
+    expect(log).toEqual(['delete ' + keyOf(1), 'abortUpload lost-1', 'journal lost-1 aborted']);
     expect(journal.rows.map((r) => [r.upload.uploadId, r.outcome])).toEqual([
       ['lost-1', 'aborted'],
       ['mine', null],
@@ -57,10 +59,45 @@ describe('UploadLifecycle', () => {
     ]);
   });
 
-  it('journals the upload before any byte, and closes that same entry once committed, without a lookup', async () => {
+  it('deletes no key of the former one-key-per-job scheme: it may be the file of the job', async () => {
+    const { log, journal, upload } = setup();
+    journal.seed({ ...journaled('old', 1), objectKey: `exports/${ACME_TENANT_ID}/job-1/file.csv` });
+    await upload.abortLeftovers();
+    expect(log).toEqual(['abortUpload old', 'journal old aborted']);
+  });
+
+  it('never fails the current attempt over the housekeeping of a lost one: left unfinished for the cleanup', async () => {
+    const { log, storage, journal, upload } = setup();
+    journal.seed(journaled('lost-1', 1));
+    journal.seed(journaled('lost-2', 1));
+    jest
+      .spyOn(storage, 'abortUpload')
+      .mockRejectedValueOnce(new Error('MethodNotAllowed: the method is not allowed'));
+    await expect(upload.abortLeftovers()).resolves.toBeUndefined();
+    expect(log).toEqual([
+      'delete ' + keyOf(1),
+      'delete ' + keyOf(1),
+      'abortUpload lost-2',
+      'journal lost-2 aborted',
+    ]);
+    expect(journal.rows.map((r) => [r.upload.uploadId, r.outcome])).toEqual([
+      ['lost-1', null],
+      ['lost-2', 'aborted'],
+    ]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('left for the cleanup');
+
+    jest.spyOn(journal, 'unfinished').mockRejectedValueOnce(new Error('connection reset'));
+    await expect(upload.abortLeftovers()).resolves.toBeUndefined();
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('journals the upload before any byte, and closes that same entry once the job kept it, without a lookup', async () => {
     const { log, storage, journal, upload, write } = setup();
     await write('a,b\r\n');
     const stored = await upload.finish();
+    expect(journal.rows[0].outcome).toBeNull(); // committed, but the job does not point to it yet
+    await upload.kept();
     expect(stored).toEqual({ provider: 's3', bucket: 'exports', key: KEY, sizeBytes: 5 });
     expect(storage.uploads[0].options).toMatchObject(OPTIONS);
     expect(log).toEqual([
@@ -87,15 +124,39 @@ describe('UploadLifecycle', () => {
     expect(journal.rows[0].outcome).toBe('aborted');
   });
 
-  it('discards a committed object (the job could not be completed): deleted; its upload stays completed', async () => {
+  it('discards a committed object (the job could not be completed): deleted, then journaled aborted', async () => {
     const { log, storage, journal, upload, write } = setup();
     await write('x');
     await upload.finish();
     log.length = 0;
     await upload.discard();
-    expect(log).toEqual(['delete ' + KEY]);
-    expect(journal.rows[0].outcome).toBe('completed');
+    expect(log).toEqual(['delete ' + KEY, 'journal upload-1 aborted']);
+    expect(journal.rows[0].outcome).toBe('aborted');
     expect(storage.objects.has(KEY)).toBe(false);
+  });
+
+  it('keeps the object of a kept upload: a later discard deletes nothing', async () => {
+    const { log, storage, upload, write } = setup();
+    await write('x');
+    await upload.finish();
+    await upload.kept();
+    log.length = 0;
+    await upload.discard();
+    expect(log).toEqual([]);
+    expect(storage.objects.has(KEY)).toBe(true);
+  });
+
+  it('leaves an object whose completion is unknown, and its open journal entry, for the cleanup', async () => {
+    const { log, storage, journal, upload, write } = setup();
+    await write('x');
+    await upload.finish();
+    log.length = 0;
+    upload.leaveForCleanup();
+    await upload.discard();
+    expect(log).toEqual([]);
+    expect(storage.objects.has(KEY)).toBe(true);
+    expect(journal.rows[0].outcome).toBeNull();
+    expect(warnings).toHaveLength(1);
   });
 
   it('journals nothing for an upload without an id (a small S3 object)', async () => {
@@ -103,8 +164,9 @@ describe('UploadLifecycle', () => {
     storage.multipart = false;
     await write('x');
     await upload.finish();
+    await upload.kept();
     await upload.discard();
-    expect(log).toEqual(['begin ' + KEY, 'stored ' + KEY, 'delete ' + KEY]);
+    expect(log).toEqual(['begin ' + KEY, 'stored ' + KEY]);
     expect(journal.rows).toEqual([]);
   });
 
@@ -119,14 +181,16 @@ describe('UploadLifecycle', () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it('fails to finish when the journal cannot be closed, and then journals the discarded upload as aborted', async () => {
-    const { log, journal, upload, write } = setup();
+  it('keeps a kept object when its journal entry cannot be closed: the entry stays open for the cleanup', async () => {
+    const { storage, journal, upload, write } = setup();
     await write('x');
+    await upload.finish();
     jest.spyOn(journal, 'finished').mockRejectedValueOnce(new Error('connection reset'));
-    await expect(upload.finish()).rejects.toThrow('connection reset');
+    await expect(upload.kept()).resolves.toBeUndefined();
     await upload.discard();
-    expect(log.slice(-2)).toEqual(['delete ' + KEY, 'journal upload-1 aborted']);
-    expect(journal.rows[0].outcome).toBe('aborted');
+    expect(storage.objects.has(KEY)).toBe(true);
+    expect(journal.rows[0].outcome).toBeNull();
+    expect(warnings).toHaveLength(1);
   });
 
   it('refuses to finish before it began', async () => {
