@@ -1,7 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { requireJwtSecret } from '@app/infrastructure';
 import { ApiModule, type ApiModuleOptions } from './api.module';
+import { authenticateBeforeBody } from './auth/authenticate-before-body';
 import { JSON_BODY_LIMIT, isJsonContentType, requireJsonBody } from './http/json-body';
 import { requestIdMiddleware } from './http/request-id';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -10,7 +12,8 @@ import { setupOpenApi } from './openapi';
 
 /**
  * The API application, configured but not listening: main.ts listens on PORT, the e2e harness on an ephemeral
- * port. Express-level middleware runs in this order: request id, latency metric, 415 check, JSON body (1 MB).
+ * port. Express-level middleware runs in this order: request id, latency metric, 415 check, token check of a
+ * request with a body (401 before the body is read), JSON body (1 MB).
  */
 export async function createApiApp(options: ApiModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(options), {
@@ -24,6 +27,7 @@ export async function createApiApp(options: ApiModuleOptions): Promise<NestExpre
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware(app.get(ApiMetrics)));
   app.use(requireJsonBody);
+  app.use(authenticateBeforeBody(requireJwtSecret(options.config)));
   app.useBodyParser('json', {
     limit: JSON_BODY_LIMIT,
     type: (request: Parameters<typeof requireJsonBody>[0]) =>
