@@ -5,6 +5,7 @@ import { RunExportJobCommand, type RunExportJobOutcome } from '@app/application'
 import { type AppConfig, EXPORT_QUEUE, type ExportQueueData } from '@app/infrastructure';
 import { InjectConfig } from '@app/infrastructure/nest/config.module';
 import { DelayedError, type Job } from 'bullmq';
+import { withAttemptLogContext } from '../logging/attempt-log-context';
 
 /**
  * Thin: hands each delivery to the RunExportJob use case. A worker whose lock lapses (killed, frozen) has its job
@@ -27,7 +28,13 @@ export class ExportProcessor extends WorkerHost implements OnApplicationBootstra
     this.worker.concurrency = this.config.exports.workerConcurrency;
   }
 
-  async process(job: Job<ExportQueueData>, token?: string): Promise<RunExportJobOutcome> {
+  process(job: Job<ExportQueueData>, token?: string): Promise<RunExportJobOutcome> {
+    const { jobId, tenantId } = job.data;
+    const attempt = job.attemptsMade + job.stalledCounter + 1; // failed and stalled deliveries before this one
+    return withAttemptLogContext({ jobId, tenantId, attempt }, () => this.attempt(job, token));
+  }
+
+  private async attempt(job: Job<ExportQueueData>, token?: string): Promise<RunExportJobOutcome> {
     const run = this.commands.execute(
       new RunExportJobCommand(job.data.tenantId, job.data.jobId, this.shutdown.signal),
     );
