@@ -150,7 +150,7 @@ describe('a worker lost in the middle of an export', () => {
     // A graceful stop: the attempt stops between chunks and releases the job (stop() would SIGKILL after 30 s).
     expect(Date.now() - stoppingAt).toBeLessThan(10_000);
     const released = await readJob(engine.pool, tenant.id, job.id);
-    expect(stopping.output()).toContain("outcome: 'released'");
+    expect(stopping.output()).toMatch(new RegExp(`"jobId":"${job.id}".*"outcome":"released"`));
     // Back to queued; the attempt counter keeps the start it counted (the next start counts one more).
     expect(released).toMatchObject({ status: 'queued', stage: 'queued', attempts: 1, errorCode: null });
     expect(multipartHistory(job)).toEqual([['create', 'abort']]);
