@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -9,6 +10,18 @@ import { requestIdMiddleware } from './http/request-id';
 import { ApiMetrics } from './metrics/api-metrics';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { setupOpenApi } from './openapi';
+
+/**
+ * Node's HTTP server limits. headers/request: a client must send its request within them (slowloris). keepAlive: an
+ * idle kept-alive connection is closed after it. idle: a socket on which nothing moved for that long is destroyed,
+ * so a download whose client stopped reading (or reads 1 byte/s) frees its socket and its storage stream.
+ */
+export const HTTP_SERVER_TIMEOUTS = {
+  headersMs: 20_000,
+  requestMs: 60_000,
+  keepAliveMs: 5_000,
+  idleMs: 60_000,
+} as const;
 
 /**
  * The API application, configured but not listening: main.ts listens on PORT, the e2e harness on an ephemeral
@@ -34,5 +47,12 @@ export async function createApiApp(options: ApiModuleOptions): Promise<NestExpre
       isJsonContentType(request.headers['content-type']),
   });
   setupOpenApi(app);
+  const server = app.getHttpServer();
+  server.headersTimeout = HTTP_SERVER_TIMEOUTS.headersMs;
+  server.requestTimeout = HTTP_SERVER_TIMEOUTS.requestMs;
+  server.keepAliveTimeout = HTTP_SERVER_TIMEOUTS.keepAliveMs;
+  server.timeout = HTTP_SERVER_TIMEOUTS.idleMs;
+  // Node destroys a timed-out socket only when nobody listens for 'timeout' (a request or response may): say so.
+  server.on('timeout', (socket: Socket) => socket.destroy());
   return app;
 }

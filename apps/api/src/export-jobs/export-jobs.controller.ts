@@ -215,6 +215,9 @@ export class ExportJobsController {
   ): Promise<StreamableFile> {
     const file = await this.commands.execute(new OpenExportDownloadCommand(caller, id));
     setDownloadHeaders(response, file);
+    // A client gone (or cut by the server's idle timeout) mid-file: pipe() would leave the storage stream paused,
+    // holding its S3 socket; close it. After a whole response this is a no-op.
+    response.once('close', () => file.stream.destroy());
     // Storage failing mid-stream: the status line and Content-Length are already promised, so break the
     // connection; the client sees an incomplete download, never a short file that looks whole.
     return new StreamableFile(file.stream).setErrorHandler((error, res) => {

@@ -34,6 +34,8 @@ export const S3_PART_SIZE = 8 * 1024 * 1024;
  * of at most S3_PART_SIZE bytes is sent as a single PutObject instead (no multipart upload, so no onStarted call).
  */
 export const S3_QUEUE_SIZE = 1;
+/** Sockets per S3 endpoint: uploads, downloads and checks of one process together. */
+const S3_MAX_SOCKETS = 512;
 const CHECK_TIMEOUT_MS = 5_000;
 
 /**
@@ -64,7 +66,13 @@ export class S3FileStorage implements FileStorage {
       // MinIO accept either, so only checksums an operation requires are computed and validated.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: CHECK_TIMEOUT_MS },
+      // A download holds its GetObject socket for as long as its client reads (the API's idle timeout bounds a
+      // stuck one): the SDK's 50 sockets let 50 slow readers block every other download and /health/ready.
+      requestHandler: {
+        connectionTimeout: CHECK_TIMEOUT_MS,
+        httpAgent: { keepAlive: true, maxSockets: S3_MAX_SOCKETS },
+        httpsAgent: { keepAlive: true, maxSockets: S3_MAX_SOCKETS },
+      },
     });
     this.client.middlewareStack.add(
       (next, context) => async (args) => {
