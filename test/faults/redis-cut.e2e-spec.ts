@@ -156,5 +156,19 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
     expect(next.status).toBe(202);
     const nextDone = await engine.finished(tenant, (next.body as { id: string }).id, 120_000);
     expect(nextDone.status).toBe('completed');
+    // It said so in its own JSON lines, not through BullMQ's console.error fallback.
+    const lines = worker
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    const unstructured = lines.filter((line) => {
+      try {
+        return typeof JSON.parse(line) !== 'object';
+      } catch {
+        return true;
+      }
+    });
+    expect(unstructured).toEqual([]);
+    expect(lines.some((line) => line.includes('Redis error on the exports worker'))).toBe(true);
   });
 });
