@@ -1,6 +1,6 @@
 # The apps from one image; the compose file picks the entry point (api, worker, or an apps/cli command such as
 # migrate.js). tools/ (demo, bench) is for development and stays out of the image (.dockerignore).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +10,7 @@ COPY libs ./libs
 # Compile the apps, then keep only the runtime dependencies for the final stage.
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

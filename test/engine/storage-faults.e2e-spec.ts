@@ -130,7 +130,7 @@ describe('cancel, S3 faults and redelivery (worker process, S3 through the recor
     expect(Date.now() - cancelledAt).toBeLessThan(5_000);
     expect(multipartHistory(job)).toEqual([['create', 'abort']]);
     await waitUntil('the worker ended the attempt', () => worker.output().includes(job.id), 10_000);
-    expect(worker.output()).toMatch(new RegExp(`jobId: '${job.id}',\\s+outcome: 'cancelled'`));
+    expect(worker.output()).toMatch(new RegExp(`"jobId":"${job.id}".*"outcome":"cancelled"`));
     const row = await readJob(engine.pool, tenant.id, job.id);
     expect(row).toMatchObject({ status: 'cancelled', stage: null, fileId: null, attempts: 1 });
     expect(await engine.auditActions(job.id)).toEqual(['export.requested', 'export.cancelled']);

@@ -149,7 +149,7 @@ describe('a worker lost in the middle of an export', () => {
     // A graceful stop: the attempt stops between chunks and releases the job (stop() would SIGKILL after 30 s).
     expect(Date.now() - stoppingAt).toBeLessThan(10_000);
     const released = await readJob(engine.pool, tenant.id, job.id);
-    expect(stopping.output()).toContain("outcome: 'released'");
+    expect(stopping.output()).toMatch(new RegExp(`"jobId":"${job.id}".*"outcome":"released"`));
     // Back to queued, the attempt handed back unspent: a shutdown never brings a job closer to EXPORT_MAX_ATTEMPTS.
     expect(released).toMatchObject({ status: 'queued', stage: 'queued', attempts: 0, errorCode: null });
     expect(multipartHistory(job)).toEqual([['create', 'abort']]);

@@ -101,7 +101,13 @@ function interpolate(value: string, env: Readonly<Record<string, string>> = {}):
   );
 }
 
-function environmentOf(service: Service): Record<string, string> {
+/** What the README tells an operator to export before `docker compose up`: a random 32-byte secret. */
+const OPERATOR_ENV: Readonly<Record<string, string>> = { AUTH_JWT_SECRET: 'ab'.repeat(32) };
+
+function environmentOf(
+  service: Service,
+  env: Readonly<Record<string, string>> = OPERATOR_ENV,
+): Record<string, string> {
   const raw = service.environment ?? {};
   const pairs: [string, string][] = Array.isArray(raw)
     ? (raw as readonly string[]).map((entry) => {
@@ -112,7 +118,7 @@ function environmentOf(service: Service): Record<string, string> {
         k,
         String(v ?? ''),
       ]);
-  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v, env)]));
 }
 
 function dependenciesOf(service: Service): Record<string, string> {
@@ -316,6 +322,14 @@ describe('docker-compose.yml', () => {
     expect(unknownVariables({ ...env, S3_BUKET: 'exports' })).toEqual(['S3_BUKET']);
   });
 
+  it('refuses to start the apps without AUTH_JWT_SECRET: no published fallback secret', () => {
+    for (const name of APP_SERVICES) {
+      expect(() => environmentOf(services[name], {})).toThrow(/^AUTH_JWT_SECRET must be set: .*32 bytes/);
+      expect(environmentOf(services[name]).AUTH_JWT_SECRET).toBe(OPERATOR_ENV.AUTH_JWT_SECRET);
+    }
+    expect(environmentOf(services.api).NODE_ENV).toBe('production');
+  });
+
   it('points the apps at the services of this file, with matching credentials', () => {
     const config = loadConfig(environmentOf(services.api));
     const minio = environmentOf(services.minio);
@@ -385,6 +399,12 @@ describe('Dockerfile', () => {
     );
     const build = compose.services.api.build;
     expect(typeof build === 'string' ? build : build?.context).toBe('.');
+  });
+
+  it('runs Node 24 LTS in both stages', () => {
+    const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage).toMatch(/^node:24[-.\s]/);
   });
 
   it('ships apps and libs but not tools, and nothing it ships requires a file of tools', () => {

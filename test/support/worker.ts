@@ -56,7 +56,8 @@ export async function startWorker(options: { env?: Record<string, string> } = {}
   if (!existsSync(WORKER_MAIN))
     throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);
   const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: builtAppEnvironment(options.env),
+    // At least info: specs read the worker's lines (`worker started`, attempt outcomes); the worker honours LOG_LEVEL.
+    env: builtAppEnvironment({ LOG_LEVEL: 'info', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

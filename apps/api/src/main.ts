@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, readConfig, requireJwtSecret } from '@app/infrastructure';
+import { ConfigError, exitOnProcessFailure, readConfig, requireJwtSecret } from '@app/infrastructure';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import { StorageModule } from '@app/infrastructure/nest/storage.module';
 import { createApiApp } from './create-api-app';
@@ -16,6 +16,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port);
 }
 
+exitOnProcessFailure('api');
 bootstrap().catch((error: unknown) => {
   process.stderr.write(`api: ${error instanceof ConfigError ? error.message : String(error)}\n`);
   process.exit(1);

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, readConfig } from '@app/infrastructure';
+import { ConfigError, exitOnProcessFailure, readConfig } from '@app/infrastructure';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -12,7 +13,8 @@ const SHUTDOWN_GRACE_MS = 25_000;
 
 async function bootstrap(): Promise<void> {
   const config = readConfig();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config));
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
   const logger = new Logger('Worker');
   let stopping = false;
   const stop = (signal: string): void => {
@@ -38,6 +40,7 @@ async function bootstrap(): Promise<void> {
   );
 }
 
+exitOnProcessFailure('worker');
 bootstrap().catch((error: unknown) => {
   process.stderr.write(`worker: ${error instanceof ConfigError ? error.message : String(error)}\n`);
   process.exit(1);

@@ -6,6 +6,7 @@ import { ExportReconcileModule } from '@app/infrastructure/nest/export-reconcile
 import { ExportCleanupCron } from './exports/export-cleanup.cron';
 import { ExportProcessor } from './exports/export.processor';
 import { ExportQueueReconciler } from './exports/export-queue.reconciler';
+import { WorkerLoggingModule, WorkerRedisErrorLog } from './logging/worker-logging.module';
 import { WorkerCoreModule } from './worker-core.module';
 
 /**
@@ -21,6 +22,7 @@ export class WorkerModule {
         WorkerCoreModule.forRoot(config, { applicationName: 'export-service-worker', queueRole: 'worker' }),
         ExportReconcileModule,
         ScheduleModule.forRoot(),
+        WorkerLoggingModule.forRoot(config),
       ],
       providers: [
         RunExportJobHandler,
@@ -28,6 +30,7 @@ export class WorkerModule {
         ReconcileExportQueueHandler,
         ExportQueueReconciler,
         ExportCleanupCron,
+        WorkerRedisErrorLog,
       ],
     };
   }

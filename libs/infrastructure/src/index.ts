@@ -22,3 +22,5 @@ export { BullmqExportQueue } from './queue/bullmq-export-queue';
 export { PgUploadJournal } from './export/pg-upload-journal';
 export { TypeormExportCleanupStore } from './persistence/repositories/typeorm-export-cleanup.store';
 export { TypeormExportJobRepository } from './persistence/repositories/typeorm-export-job.repository';
+export { exitOnProcessFailure } from './logging/process-failure';
+export { redisErrorListener } from './queue/redis-error-log';

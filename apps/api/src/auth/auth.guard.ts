@@ -1,7 +1,12 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ActorResolver } from '@app/application';
-import { type AppConfig, requireJwtSecret, verifyAccessToken } from '@app/infrastructure';
+import {
+  type AccessTokenClaims,
+  type AppConfig,
+  requireJwtSecret,
+  verifyAccessToken,
+} from '@app/infrastructure';
 import { InjectConfig } from '@app/infrastructure/nest/config.module';
 import { PinoLogger } from 'nestjs-pino';
 import { type ApiRequest, headerValue } from '../http/api-request';
@@ -9,6 +14,17 @@ import { IS_PUBLIC } from './public.decorator';
 import { UnauthenticatedError } from './unauthenticated.error';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
+
+/** The claims of the request's bearer token, signature and expiry checked; UnauthenticatedError otherwise. */
+export function bearerClaims(request: ApiRequest, secret: string): AccessTokenClaims {
+  const header = headerValue(request, 'authorization');
+  if (header === undefined || header.trim() === '')
+    throw new UnauthenticatedError('Send an access token: Authorization: Bearer <token>.');
+  const token = BEARER.exec(header)?.[1];
+  const claims = token === undefined ? null : verifyAccessToken(token, secret);
+  if (claims === null) throw new UnauthenticatedError('The access token is malformed, invalid or expired.');
+  return claims;
+}
 
 /**
  * Global guard: a valid HS256 token whose user exists, is enabled and belongs to the token's tenant. The user,
@@ -32,12 +48,7 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
       return true;
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    const header = headerValue(request, 'authorization');
-    if (header === undefined || header.trim() === '')
-      throw new UnauthenticatedError('Send an access token: Authorization: Bearer <token>.');
-    const token = BEARER.exec(header)?.[1];
-    const claims = token === undefined ? null : verifyAccessToken(token, this.secret);
-    if (claims === null) throw new UnauthenticatedError('The access token is malformed, invalid or expired.');
+    const claims = bearerClaims(request, this.secret);
     const actor = await this.actors.resolve(claims.sub, claims.tid);
     if (actor === null)
       throw new UnauthenticatedError('The access token does not belong to an active user of its tenant.');

@@ -3,6 +3,7 @@ import {
   Body,
   Controller,
   Get,
+  Head,
   Headers,
   HttpCode,
   Logger,
@@ -38,6 +39,7 @@ import {
   type CallContext,
   CancelExportJobCommand,
   CreateExportJobCommand,
+  type ExportDownload,
   GetExportJobByIdQuery,
   ListExportJobsQuery,
   OpenExportDownloadCommand,
@@ -70,6 +72,15 @@ function idempotencyKeyOf(header: string | undefined): string | null {
 }
 
 /** An ETag of the representation: it changes whenever anything the caller sees changes. */
+function setDownloadHeaders(response: HttpResponse, file: ExportDownload): void {
+  response.setHeader('Content-Type', file.contentType);
+  response.setHeader('Content-Length', String(file.sizeBytes));
+  response.setHeader('Content-Disposition', attachmentDisposition(file.fileName));
+  response.setHeader('ETag', `"${file.sha256}"`);
+  response.setHeader('Cache-Control', 'private, no-store');
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
 function etagOf(body: ExportJobDto): string {
   return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
 }
@@ -170,6 +181,24 @@ export class ExportJobsController {
     return job;
   }
 
+  /**
+   * Declared before the GET route, which Express would otherwise also run for HEAD (and audit a download): the
+   * same checks and headers, no body, no export.downloaded row.
+   */
+  @Head(':id/download')
+  @ApiOperation({ summary: "The headers of a completed export's download, without the file (not audited)" })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  async downloadHeaders(
+    @Caller() caller: CallContext,
+    @Param('id', UuidParamPipe) id: string,
+    @Res() response: HttpResponse,
+  ): Promise<void> {
+    const file = await this.commands.execute(new OpenExportDownloadCommand(caller, id, 'HEAD'));
+    setDownloadHeaders(response, file);
+    response.statusCode = 200;
+    response.end();
+  }
+
   @Get(':id/download')
   @ApiOperation({ summary: "Download a completed export's file (export admins of the tenant)" })
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -185,12 +214,10 @@ export class ExportJobsController {
     @Res({ passthrough: true }) response: HttpResponse,
   ): Promise<StreamableFile> {
     const file = await this.commands.execute(new OpenExportDownloadCommand(caller, id));
-    response.setHeader('Content-Type', file.contentType);
-    response.setHeader('Content-Length', String(file.sizeBytes));
-    response.setHeader('Content-Disposition', attachmentDisposition(file.fileName));
-    response.setHeader('ETag', `"${file.sha256}"`);
-    response.setHeader('Cache-Control', 'private, no-store');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
+    setDownloadHeaders(response, file);
+    // A client gone (or cut by the server's idle timeout) mid-file: pipe() would leave the storage stream paused,
+    // holding its S3 socket; close it. After a whole response this is a no-op.
+    response.once('close', () => file.stream.destroy());
     // Storage failing mid-stream: the status line and Content-Length are already promised, so break the
     // connection; the client sees an incomplete download, never a short file that looks whole.
     return new StreamableFile(file.stream).setErrorHandler((error, res) => {

@@ -10,6 +10,7 @@ import {
 import { type AppConfig, EXPORT_QUEUE, type ExportQueueData } from '@app/infrastructure';
 import { InjectConfig } from '@app/infrastructure/nest/config.module';
 import { DelayedError, type Job } from 'bullmq';
+import { withAttemptLogContext } from '../logging/attempt-log-context';
 
 /** Delay before the first retry of an attempt that could not record its end; doubled each time, up to the cap. */
 const POSTPONE_FIRST_MS = 1_000;
@@ -41,7 +42,13 @@ export class ExportProcessor extends WorkerHost implements OnApplicationBootstra
     this.worker.concurrency = this.config.exports.workerConcurrency;
   }
 
-  async process(job: Job<ExportQueueData>, token?: string): Promise<RunExportJobOutcome> {
+  process(job: Job<ExportQueueData>, token?: string): Promise<RunExportJobOutcome> {
+    const { jobId, tenantId } = job.data;
+    const attempt = job.attemptsMade + job.stalledCounter + 1; // failed and stalled deliveries before this one
+    return withAttemptLogContext({ jobId, tenantId, attempt }, () => this.attempt(job, token));
+  }
+
+  private async attempt(job: Job<ExportQueueData>, token?: string): Promise<RunExportJobOutcome> {
     const { jobId } = job.data;
     const run = this.commands.execute(
       new RunExportJobCommand(job.data.tenantId, jobId, this.shutdown.signal),

@@ -1,6 +1,8 @@
 import { ConfigError, INSECURE_DEMO_JWT_SECRET, loadConfig, requireJwtSecret } from './app-config';
 
 const SECRET = 'a-secret-of-sufficient-length';
+/** 32 bytes or more, as production requires. */
+const PRODUCTION_SECRET = 'a-production-secret-of-64-hex-chars-0123456789abcdef0123456789ab';
 
 describe('loadConfig', () => {
   it('applies the contract defaults', () => {
@@ -91,7 +93,9 @@ describe('loadConfig', () => {
     expect(() => requireJwtSecret(loadConfig({ NODE_ENV: 'production' }))).toThrow(ConfigError);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'demo' }))).toBe(INSECURE_DEMO_JWT_SECRET);
-    expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }))).toBe(SECRET);
+    expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: PRODUCTION_SECRET }))).toBe(
+      PRODUCTION_SECRET,
+    );
   });
 
   it('reads the stall bound of running exports in seconds', () => {
@@ -105,6 +109,25 @@ describe('loadConfig', () => {
       loadConfig({ AUTH_JWT_SECRET: SECRET, S3_REQUEST_TIMEOUT_MS: '5000' }).storage.s3.requestTimeoutMs,
     ).toBe(5000);
   });
+
+  it.each([
+    ['shorter than 32 bytes', SECRET, /^Invalid configuration: AUTH_JWT_SECRET must be at least 32 bytes/],
+    [
+      'the old docker-compose fallback',
+      'change-me-to-a-long-random-secret',
+      /^Invalid configuration: AUTH_JWT_SECRET is a placeholder/,
+    ],
+    ['the demo secret', INSECURE_DEMO_JWT_SECRET, /^Invalid configuration: AUTH_JWT_SECRET is a placeholder/],
+  ])(
+    'refuses a secret %s under NODE_ENV=production, in one line naming the variable',
+    (_, secret, message) => {
+      const load = (): unknown => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret });
+
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(message);
+      expect(() => loadConfig({ NODE_ENV: 'development', AUTH_JWT_SECRET: secret })).not.toThrow();
+    },
+  );
 
   it('reads the reconcile interval in seconds', () => {
     expect(

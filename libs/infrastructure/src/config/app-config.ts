@@ -68,6 +68,20 @@ export class ConfigError extends Error {
 /** Used only where AUTH_JWT_SECRET may be omitted (NODE_ENV test or demo); never valid in production. */
 export const INSECURE_DEMO_JWT_SECRET = 'insecure-demo-secret-do-not-use-in-production';
 
+/**
+ * Secrets that appear in this repository (today's and earlier docker-compose fallbacks, the demo's): anyone with a
+ * checkout could sign an admin token with them, so production refuses them whatever their length.
+ */
+const PUBLISHED_JWT_SECRETS: ReadonlySet<string> = new Set([
+  INSECURE_DEMO_JWT_SECRET,
+  'change-me-to-a-long-random-secret',
+  'change-me',
+  'changeme',
+  'secret',
+]);
+/** HS256 keys shorter than the hash's 32 bytes weaken it (RFC 7518 §3.2); production requires at least that. */
+const PRODUCTION_JWT_SECRET_BYTES = 32;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function read(env: Env, name: string): string | undefined {
@@ -133,6 +147,18 @@ export function loadConfig(env: Env): AppConfig {
     (environment === 'test' || environment === 'demo' ? INSECURE_DEMO_JWT_SECRET : undefined);
   if (jwtSecret !== undefined && jwtSecret.length < 16)
     throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 16 characters');
+  if (environment === 'production' && jwtSecret !== undefined) {
+    if (PUBLISHED_JWT_SECRETS.has(jwtSecret))
+      throw new ConfigError(
+        'AUTH_JWT_SECRET',
+        'is a placeholder published in the repository: use a random secret',
+      );
+    if (Buffer.byteLength(jwtSecret, 'utf8') < PRODUCTION_JWT_SECRET_BYTES)
+      throw new ConfigError(
+        'AUTH_JWT_SECRET',
+        `must be at least ${PRODUCTION_JWT_SECRET_BYTES} bytes under NODE_ENV=production`,
+      );
+  }
   const driver = oneOf<StorageDriver>(env, 'STORAGE_DRIVER', ['local', 's3'], 'local');
   const bucket = read(env, 'S3_BUCKET') ?? null;
   if (driver === 's3' && bucket === null)

@@ -1,9 +1,14 @@
-import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ExportQueue } from '@app/application';
+import type { Queue } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { BullmqExportQueue } from '../queue/bullmq-export-queue';
 import { EXPORT_QUEUE, redisConnection } from '../queue/export-queue.constants';
+import { redisErrorListener } from '../queue/redis-error-log';
+
+/** Instantiated with the module: listens to the queue's 'error' events (its ioredis connections' errors). */
+const QUEUE_ERROR_LOG = 'EXPORT_QUEUE_ERROR_LOG';
 
 /**
  * The `exports` queue on Redis, provided as the ExportQueue port. The producer (the API) fails fast when Redis is
@@ -20,7 +25,17 @@ export class QueueModule {
     return {
       module: QueueModule,
       imports: [BullModule.forRoot({ connection }), BullModule.registerQueue({ name: EXPORT_QUEUE })],
-      providers: [{ provide: ExportQueue, useClass: BullmqExportQueue }],
+      providers: [
+        { provide: ExportQueue, useClass: BullmqExportQueue },
+        {
+          provide: QUEUE_ERROR_LOG,
+          useFactory: (queue: Queue) => {
+            queue.on('error', redisErrorListener(new Logger('ExportQueue'), 'exports queue'));
+            return queue;
+          },
+          inject: [getQueueToken(EXPORT_QUEUE)],
+        },
+      ],
       exports: [ExportQueue, BullModule],
     };
   }

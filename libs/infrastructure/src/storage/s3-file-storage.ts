@@ -46,7 +46,7 @@ const DISCARD_TIMEOUT_MS = 2_000;
  * as long as the reader takes, so a few dozen slow downloads would queue every other request (uploads, the
  * readiness check) behind them.
  */
-export const S3_MAX_SOCKETS = 256;
+export const S3_MAX_SOCKETS = 512;
 
 /**
  * Marks the params of one Upload so the client middleware knows which upload a command belongs to. lib-storage

@@ -13,12 +13,14 @@ export interface ExportDownload {
 
 /**
  * Opens a completed export's file for its downloader. A command, not a query: every download and every refusal
- * writes an audit row (export.downloaded, export.download_denied).
+ * writes an audit row (export.downloaded, export.download_denied). `HEAD` checks the same things and answers the
+ * same metadata, but its stream is already closed and it writes no export.downloaded row: nothing was downloaded.
  */
 export class OpenExportDownloadCommand extends Command<ExportDownload> {
   constructor(
     readonly context: CallContext,
     readonly jobId: string,
+    readonly method: 'GET' | 'HEAD' = 'GET',
   ) {
     super();
   }

@@ -28,7 +28,7 @@ export class OpenExportDownloadHandler implements ICommandHandler<OpenExportDown
     private readonly clock: Clock,
   ) {}
 
-  async execute({ context, jobId }: OpenExportDownloadCommand): Promise<ExportDownload> {
+  async execute({ context, jobId, method }: OpenExportDownloadCommand): Promise<ExportDownload> {
     const { actor } = context;
     const job = await this.readModel.findDownload(actor.tenantId, jobId);
     if (!job || !canSeeExportJob(actor, job))
@@ -57,6 +57,17 @@ export class OpenExportDownloadHandler implements ICommandHandler<OpenExportDown
         return this.refuse(context, jobId, 'file_missing', new ExportFileMissingError());
       throw error;
     }
+    const download = {
+      stream: opened.stream,
+      fileName: file.name,
+      contentType: file.contentType,
+      sizeBytes: opened.sizeBytes,
+      sha256: file.sha256,
+    };
+    if (method === 'HEAD') {
+      opened.stream.destroy();
+      return download;
+    }
     try {
       await this.audit.record({
         ...this.entry(context, jobId),
@@ -67,13 +78,7 @@ export class OpenExportDownloadHandler implements ICommandHandler<OpenExportDown
       opened.stream.destroy();
       throw error;
     }
-    return {
-      stream: opened.stream,
-      fileName: file.name,
-      contentType: file.contentType,
-      sizeBytes: opened.sizeBytes,
-      sha256: file.sha256,
-    };
+    return download;
   }
 
   private async refuse(context: CallContext, jobId: string, reason: Refusal, error: Error): Promise<never> {
