@@ -98,7 +98,7 @@ describe('SIGTERM in the middle of an export, with another job waiting', () => {
       attempts: 0,
       errorCode: null,
     });
-    expect(stopping.output()).toContain("outcome: 'released'");
+    expect(stopping.output()).toContain('"outcome":"released"');
     expect(await readJob(engine.pool, tenant.id, second.id)).toMatchObject({ status: 'queued', attempts: 0 });
     expect(stopping.output()).not.toContain(second.id);
     const entries = await Promise.all([engine.queue.getJob(first.id), engine.queue.getJob(second.id)]);

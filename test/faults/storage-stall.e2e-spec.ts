@@ -117,7 +117,7 @@ describe('S3 stalls mid-upload', () => {
     const cancelAt = Date.now();
     await cancelJob(engine.repository, tenant, job.id);
     const answeredAfter = Date.now() - cancelAt;
-    await waitUntil('the attempt let go', () => running.output().includes("outcome: 'cancelled'"), 10_000);
+    await waitUntil('the attempt let go', () => running.output().includes('"outcome":"cancelled"'), 10_000);
     const freedAfter = Date.now() - cancelAt;
 
     expect(await readJob(engine.pool, tenant.id, job.id)).toMatchObject({ status: 'cancelled' });
@@ -137,7 +137,7 @@ describe('S3 stalls mid-upload', () => {
     const exitedAfter = Date.now() - stopAt;
 
     expect(exitedAfter).toBeLessThan(10_000);
-    expect(stopping.output()).toContain("outcome: 'released'");
+    expect(stopping.output()).toContain('"outcome":"released"');
     expect(await readJob(engine.pool, tenant.id, job.id)).toMatchObject({ status: 'queued' });
     process.stdout.write(`S3 stall + SIGTERM: the worker exited ${exitedAfter} ms after the signal\n`);
   });
