@@ -108,6 +108,8 @@ export class EngineHarness {
   readonly repository: TypeormExportJobRepository;
   /** Jobs this harness created: close() cancels those still active, so no other worker picks them up later. */
   private readonly created: string[] = [];
+  /** Tenants this harness exported for: close() settles their journal entries. */
+  private readonly tenants = new Set<string>();
 
   private constructor(
     readonly config: AppConfig,
@@ -163,6 +165,7 @@ export class EngineHarness {
       now: new Date(),
     });
     this.created.push(job.id);
+    this.tenants.add(tenant.id);
     await this.repository.save(job, {
       audit: [
         {
@@ -246,6 +249,13 @@ export class EngineHarness {
       `UPDATE export_jobs SET status = 'cancelled', stage = NULL, version = version + 1, updated_at = now()
         WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running')`,
       [this.created],
+    );
+    // Fault specs leave uploads that no storage can abort any more (their S3 server is gone, or refused the
+    // abort on purpose): settled here, so a later spec's cleanup run does not count them as its own errors.
+    await this.pool.query(
+      `UPDATE export_uploads SET finished_at = now(), outcome = 'aborted'
+        WHERE tenant_id = ANY($1::uuid[]) AND finished_at IS NULL`,
+      [[...this.tenants]],
     );
     await this.queue.close();
     await this.dataSource.destroy();
