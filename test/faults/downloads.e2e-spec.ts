@@ -13,7 +13,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { HTTP_SERVER_TIMEOUTS } from '../../apps/api/src/create-api-app';
 import { bearer, cancelActiveJobs, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
-import { runCleanupCli } from '../support/cleanup';
+import { runCleanupCli, settleOtherTenantsUploads } from '../support/cleanup';
 import { testDataSource, testPool } from '../support/database';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { FaultProxy } from '../support/fault-proxy';
@@ -214,6 +214,7 @@ describe('downloads under pressure (S3 driver)', () => {
     await pool.query(`UPDATE export_jobs SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
       job.id,
     ]);
+    await settleOtherTenantsUploads(pool, tenant.id);
     const run = await runCleanupCli({ REDIS_URL: redisUrlWithDb(15), ...s3Env(s3) });
     step(`cleanup exited ${run.code}`);
     expect(run.code).toBe(0);

@@ -11,7 +11,7 @@ import { readConfig, S3FileStorage } from '@app/infrastructure';
 import type { ExportJob } from '@app/domain';
 import { bearer, startApi, type StartedApi, tokenFor } from '../support/api';
 import { insertBulkTickets } from '../support/bulk-tickets';
-import { runCleanupCli } from '../support/cleanup';
+import { runCleanupCli, settleOtherTenantsUploads } from '../support/cleanup';
 import { EngineHarness } from '../support/engine-harness';
 import { FaultProxy } from '../support/fault-proxy';
 import { readJob, waitUntil } from '../support/job-polling';
@@ -139,6 +139,7 @@ describe('a fault right after the completion commit', () => {
       "UPDATE export_jobs SET updated_at = now() - interval '10 minutes' WHERE tenant_id = $1 AND id = $2",
       [tenant.id, job.id],
     );
+    await settleOtherTenantsUploads(engine.pool, tenant.id);
     const cleanup = await runCleanupCli(env);
     expect(cleanup.code).toBe(0);
     expect(await engine.uploads(job.id)).toMatchObject([{ attempt: 1, outcome: 'completed' }]);
