@@ -9,6 +9,7 @@ export * from './ports/export-engine-settings';
 export * from './ports/export-failure-classifier';
 export * from './export-jobs/commands/run-export-job/run-export-job.command';
 export * from './export-jobs/commands/run-export-job/run-export-job.handler';
+export { errorName } from './export-jobs/commands/run-export-job/error-name';
 export * from './auth/access-errors';
 export * from './auth/actor-resolver';
 export * from './auth/call-context';

@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
+  errorName,
   ExportFailureClassifier,
   RetryableExportError,
   RunExportJobCommand,
@@ -92,7 +93,7 @@ export class ExportProcessor extends WorkerHost implements OnApplicationBootstra
     this.postponements.set(jobId, count);
     const delayMs = Math.min(POSTPONE_MAX_MS, POSTPONE_FIRST_MS * 2 ** (count - 1));
     this.logger.warn(
-      { jobId, postponement: count, delayMs, err: errorCode(error) },
+      { jobId, postponement: count, delayMs, err: errorName(error) },
       'export attempt could not record its end; retrying it later',
     );
     await job.moveToDelayed(Date.now() + delayMs, token);
@@ -105,15 +106,9 @@ export class ExportProcessor extends WorkerHost implements OnApplicationBootstra
    */
   async beforeApplicationShutdown(): Promise<void> {
     const paused = this.worker.pause(true).catch((error: unknown) => {
-      this.logger.warn({ err: errorCode(error) }, 'could not pause the queue worker');
+      this.logger.warn({ err: errorName(error) }, 'could not pause the queue worker');
     });
     this.shutdown.abort('shutdown');
     await Promise.allSettled([...this.running, paused]);
   }
-}
-
-/** A failure's name for a log line (its code when it has one), never its message. */
-function errorCode(error: unknown): string {
-  if (error instanceof Error) return (error as { code?: string }).code ?? error.name;
-  return typeof error;
 }
