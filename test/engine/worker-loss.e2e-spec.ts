@@ -56,14 +56,7 @@ describe('a worker lost in the middle of an export', () => {
   const prefixOf = (job: ExportJob): string => `exports/${tenant.id}/${job.id}/`;
 
   function requestBigExport(): Promise<ExportJob> {
-    return engine.requestExport({
-      tenant,
-      format: 'csv',
-      refinement: {
-        columns: ['id', 'title', 'description', 'status', 'priority', 'category', 'creationTime'],
-        sort: [{ field: 'id', direction: 'asc' }],
-      },
-    });
+    return engine.requestWideExport(tenant);
   }
 
   /** Resolves once the first part of the job's multipart upload is on its way to S3. */

@@ -106,14 +106,7 @@ describe('a fault right after the completion commit', () => {
   }
 
   it('the journal update fails after the commit: the file stays, and the download matches its sha256', async () => {
-    const job = await engine.requestExport({
-      tenant,
-      format: 'csv',
-      refinement: {
-        columns: ['id', 'title', 'description', 'status', 'priority', 'category', 'creationTime'],
-        sort: [{ field: 'id', direction: 'asc' }],
-      },
-    });
+    const job = await engine.requestWideExport(tenant);
     await engine.pool.query('INSERT INTO fault_journal_jobs (job_id) VALUES ($1)', [job.id]);
     const worker = await startWorker({ env });
     workers.push(worker);

@@ -63,14 +63,7 @@ describe('S3 stalls mid-upload', () => {
   }
 
   function requestBigExport(): Promise<ExportJob> {
-    return engine.requestExport({
-      tenant,
-      format: 'csv',
-      refinement: {
-        columns: ['id', 'title', 'description', 'status', 'priority', 'category', 'creationTime'],
-        sort: [{ field: 'id', direction: 'asc' }],
-      },
-    });
+    return engine.requestWideExport(tenant);
   }
 
   /** Once the upload is journaled (CreateMultipartUpload answered) and rows flow, S3 stops answering. */

@@ -61,14 +61,7 @@ describe('two attempts at once (a worker frozen past its lock, then woken)', () 
 
   it('the new attempt completes despite a refused abort, and the woken loser leaves the winner file intact', async () => {
     const loser = await worker();
-    const job = await engine.requestExport({
-      tenant,
-      format: 'csv',
-      refinement: {
-        columns: ['id', 'title', 'description', 'status', 'priority', 'category', 'creationTime'],
-        sort: [{ field: 'id', direction: 'asc' }],
-      },
-    });
+    const job = await engine.requestWideExport(tenant);
     // Mid multipart upload: the upload is journaled (CreateMultipartUpload answered) and rows are flowing.
     await waitUntil(
       'the first attempt is uploading',

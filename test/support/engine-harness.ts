@@ -181,6 +181,21 @@ export class EngineHarness {
     return job;
   }
 
+  /**
+   * A CSV export of wide rows in id order (description included): big enough on bulk tickets to be mid multipart
+   * upload when a fault hits, and its ids prove no row came twice.
+   */
+  requestWideExport(tenant: TestTenant): Promise<ExportJob> {
+    return this.requestExport({
+      tenant,
+      format: 'csv',
+      refinement: {
+        columns: ['id', 'title', 'description', 'status', 'priority', 'category', 'creationTime'],
+        sort: [{ field: 'id', direction: 'asc' }],
+      },
+    });
+  }
+
   /** Adds the queue entry the API adds (entry id = job id, attempts, backoff). */
   async enqueue(tenantId: string, jobId: string): Promise<void> {
     await this.queue.add('export', { tenantId, jobId }, exportJobOptions(this.config, jobId));
