@@ -19,6 +19,7 @@ import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AdminPageController } from './admin/admin-page.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { ExportJobsController } from './export-jobs/export-jobs.controller';
 import { ExportSourcesController } from './export-sources/export-sources.controller';
@@ -73,6 +74,7 @@ export class ApiModule {
         ExportSourcesController,
         TicketViewsController,
         ExportJobsController,
+        AdminPageController,
       ],
       providers: [
         ...HANDLERS,

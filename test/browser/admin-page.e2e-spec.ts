@@ -1,0 +1,351 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { readConfig } from '@app/infrastructure';
+import { QueueModule } from '@app/infrastructure/nest/queue.module';
+import type { Pool } from 'pg';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { DataSource } from 'typeorm';
+import { bearer, cancelActiveJobs, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
+import { describeInBrowser, launchChromium } from '../support/browser';
+import { insertBulkTickets } from '../support/bulk-tickets';
+import { testDataSource, testPool } from '../support/database';
+import { createTestTenant, type TestTenant } from '../support/factories';
+import { FaultProxy } from '../support/fault-proxy';
+import { readJob, waitForJob } from '../support/job-polling';
+import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+
+jest.setTimeout(60_000);
+
+/** This spec's own Redis database (see test/support/worker.ts). */
+const REDIS_DB = 3;
+const TICKETS = 4000;
+/** The worker reads PostgreSQL through this throttle while a scenario needs a running export to watch. */
+const SLOW = { throttle: { bytesPerSecond: 150_000 } } as const;
+const CRAWL = { throttle: { bytesPerSecond: 15_000 } } as const;
+
+/** What the few page-side functions below read (the tests compile without the DOM's types). */
+interface BrowserGlobals {
+  sessionStorage: { length: number };
+  document: { documentElement: { scrollWidth: number; clientWidth: number } };
+}
+
+/**
+ * The admin reference page (GET /admin) in the system's Chromium, against the real API, worker, PostgreSQL and
+ * Redis: what a person does, and what they read.
+ */
+describeInBrowser('admin page in Chromium', () => {
+  let api: StartedApi;
+  let worker: RunningWorker;
+  let proxy: FaultProxy;
+  let pool: Pool;
+  let dataSource: DataSource;
+  let acme: TestTenant;
+  let browser: Browser;
+  /** Whether GET /export-jobs/:id/events exists in this build (it arrives with the events stream's branch). */
+  let eventsRoute = false;
+  const contexts: BrowserContext[] = [];
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    pool = testPool();
+    dataSource = await testDataSource();
+    // Its reconciler runs once at start and would enqueue queued jobs other runs left behind: retire the old ones.
+    await pool.query(
+      `UPDATE export_jobs SET status = 'cancelled', stage = NULL, version = version + 1, updated_at = now()
+        WHERE status IN ('queued', 'running') AND requested_at < now() - interval '10 minutes'`,
+    );
+    acme = await createTestTenant(pool);
+    await insertBulkTickets(pool, acme, { count: TICKETS, createdBefore: new Date('2026-06-01T00:00:00Z') });
+    const redisUrl = redisUrlWithDb(REDIS_DB);
+    proxy = await FaultProxy.forUrl(readConfig().databaseUrl);
+    [api, browser] = await Promise.all([
+      startApi({ env: { REDIS_URL: redisUrl }, queueModule: (config) => QueueModule.forRoot(config) }),
+      launchChromium(),
+    ]);
+    worker = await startWorker({
+      env: {
+        REDIS_URL: redisUrl,
+        DATABASE_URL: proxy.rewrite(readConfig().databaseUrl),
+        STORAGE_DRIVER: 'local',
+        STORAGE_LOCAL_DIR: api.storageDir,
+        // Jobs this spec puts in the database in a running state must stay as they are while a page shows them.
+        EXPORT_RECONCILE_INTERVAL_S: '3600',
+      },
+    });
+    const probe = await fetch(`${api.baseUrl}/export-jobs/00000000-0000-4000-8000-000000000000/events`, {
+      headers: bearer(tokenFor(api.config, acme, 'admin')),
+    });
+    eventsRoute = ((await probe.json()) as { code?: string }).code !== 'ROUTE.NOT_FOUND';
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await worker?.stop();
+    if (acme) await cancelActiveJobs(pool, [acme.id]);
+    await api?.close();
+    await proxy?.close();
+    await dataSource?.destroy();
+    await pool?.end();
+  });
+
+  afterEach(() => {
+    proxy.setMode('pass');
+    expect(cspViolations).toEqual([]);
+  });
+
+  async function newPage(width = 1100): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height: 800 }, acceptDownloads: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('pageerror', (error) => cspViolations.push(`page error: ${error.message}`));
+    return page;
+  }
+
+  /** Opens the page through a sign-in link (`/admin#token=...`), then `route` (a hash such as `#/history`). */
+  async function signedIn(localPart: string, route = '#/views', width?: number): Promise<Page> {
+    const page = await newPage(width);
+    await page.goto(`${api.baseUrl}/admin#token=${tokenFor(api.config, acme, localPart)}`);
+    await page.getByRole('heading', { name: 'Ticket views' }).waitFor();
+    if (route !== '#/views') await page.goto(`${api.baseUrl}/admin${route}`);
+    return page;
+  }
+
+  const jobIdOf = (page: Page): string => new URL(page.url()).hash.replace('#/jobs/', '');
+  const statusOf = (page: Page): Promise<string | null> =>
+    page.locator('section.job').getAttribute('data-status');
+  const waitForStatus = (page: Page, status: string, timeout = 20_000): Promise<void> =>
+    page.locator(`section.job[data-status="${status}"]`).waitFor({ timeout });
+
+  async function startExportFromDialog(page: Page, format = 'CSV'): Promise<string> {
+    await page.getByRole('button', { name: 'Export this view…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(format, { exact: true }).check();
+    // A double click: the dialog sends one body under one Idempotency-Key, so one job.
+    await dialog.getByRole('button', { name: 'Start export' }).dblclick();
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    return jobIdOf(page);
+  }
+
+  it('signs in with a pasted token, lists the views and pages their tickets, under a strict CSP', async () => {
+    const page = await newPage();
+    const response = await page.goto(`${api.baseUrl}/admin`);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.getByLabel('Access token').fill(tokenFor(api.config, acme, 'admin'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Ticket views' }).waitFor();
+    const rows = page.locator('table tbody tr');
+    await rows.nth(24).waitFor();
+    expect(await rows.count()).toBe(25);
+    await expect(page.locator('thead th').allTextContents()).resolves.toEqual([
+      'Ticket ID',
+      'Title',
+      'Status',
+      'Priority',
+      'Category',
+      'Contact',
+      'Assignee',
+      'Team',
+      'Created',
+    ]);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await rows.nth(49).waitFor();
+    expect(await rows.count()).toBe(50);
+
+    // A sign-in link: the token goes to sessionStorage and leaves the address bar.
+    const linked = await signedIn('admin');
+    expect(linked.url()).not.toContain('token');
+    expect(await linked.evaluate(() => (globalThis as unknown as BrowserGlobals).sessionStorage.length)).toBe(
+      1,
+    );
+  });
+
+  it('exports a view as CSV: the progress advances live, the file downloads once and its sha256 is the job’s', async () => {
+    const page = await signedIn('admin');
+    proxy.setMode(SLOW);
+    const download = page.waitForEvent('download', { timeout: 40_000 });
+    const jobId = await startExportFromDialog(page);
+    const seen: number[] = [];
+    for (;;) {
+      const value = Number(await page.locator('#job-progress').getAttribute('value'));
+      if (seen.at(-1) !== value) seen.push(value);
+      if ((await statusOf(page)) === 'completed') break;
+      await page.waitForTimeout(100);
+    }
+    expect(seen.some((percent) => percent > 0 && percent < 100)).toBe(true);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(seen.at(-1)).toBe(100);
+    await expect(page.locator('section.job').getAttribute('data-live')).resolves.toBe(
+      eventsRoute ? 'stream' : 'polling',
+    );
+    await expect(page.locator('.figures').first().textContent()).resolves.toMatch(
+      /^[\d,.\s]+ of [\d,.\s]+ rows/,
+    );
+
+    const saved = await download;
+    const bytes = await readFile(await saved.path());
+    const job = await readJob(pool, acme.id, jobId);
+    const { rows } = await pool.query<{ sha256: string; name: string }>(
+      'SELECT f.sha256, f.name FROM stored_files f JOIN export_jobs j ON j.file_id = f.id WHERE j.id = $1',
+      [jobId],
+    );
+    expect(saved.suggestedFilename()).toBe(rows[0].name);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(rows[0].sha256);
+    expect(job.rowsExported).toBe(job.totalRows);
+    const { rows: jobs } = await pool.query('SELECT id FROM export_jobs WHERE tenant_id = $1', [acme.id]);
+    expect(jobs).toHaveLength(1);
+
+    // Once: a reload shows the Download button but does not download again.
+    let again = false;
+    page.on('download', () => (again = true));
+    await page.reload();
+    await page.getByRole('button', { name: 'Download' }).waitFor();
+    await page.waitForTimeout(500);
+    expect(again).toBe(false);
+  });
+
+  it('falls back to polling GET with ETag when the events stream is missing', async () => {
+    const job = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'admin',
+      status: 'running',
+    });
+    const page = await signedIn('admin');
+    await page.route('**/events', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          status: 404,
+          code: 'ROUTE.NOT_FOUND',
+          title: 'Not Found',
+          detail: 'Cannot GET',
+        }),
+      }),
+    );
+    const polls: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith(`/export-jobs/${job.id}`)) polls.push(request.headers()['if-none-match']);
+    });
+    await page.goto(`${api.baseUrl}/admin#/jobs/${job.id}`);
+    await page.getByText('40 of 100 rows').waitFor();
+    await pool.query(
+      `UPDATE export_jobs SET percent = 70, rows_exported = 70, version = version + 1, updated_at = now() WHERE id = $1`,
+      [job.id],
+    );
+    await page.getByText('70 of 100 rows').waitFor({ timeout: 10_000 });
+    await expect(page.locator('section.job').getAttribute('data-live')).resolves.toBe('polling');
+    expect(polls.slice(1).some((etag) => etag !== undefined)).toBe(true);
+  });
+
+  it('cancels a running export', async () => {
+    const page = await signedIn('admin');
+    proxy.setMode(CRAWL);
+    const jobId = await startExportFromDialog(page);
+    await waitForStatus(page, 'running');
+    await page.getByRole('button', { name: 'Cancel export' }).click();
+    await waitForStatus(page, 'cancelled');
+    await page.getByText('This export was cancelled; no file was kept.').waitFor();
+    expect((await readJob(pool, acme.id, jobId)).status).toBe('cancelled');
+  });
+
+  it('retries a failed export and follows the new job to its file', async () => {
+    const failed = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'admin',
+      status: 'failed',
+    });
+    const page = await signedIn('admin', `#/jobs/${failed.id}`);
+    await page.getByText('The export could not read the tickets.').waitFor();
+    const download = page.waitForEvent('download', { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForURL((url) => url.hash.startsWith('#/jobs/') && !url.hash.endsWith(failed.id));
+    await waitForStatus(page, 'completed');
+    await download;
+    const retried = await waitForJob(pool, acme.id, jobIdOf(page), (job) => job.status === 'completed', 1000);
+    const { rows } = await pool.query<{ retry_of: string }>(
+      'SELECT retry_of FROM export_jobs WHERE id = $1',
+      [retried.id],
+    );
+    expect(rows[0].retry_of).toBe(failed.id);
+  });
+
+  it('tells the viewer which permission an export needs', async () => {
+    const page = await signedIn('viewer');
+    await page.getByRole('button', { name: 'Export this view…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Start export' }).click();
+    await expect(page.getByRole('dialog').getByRole('alert').textContent()).resolves.toContain(
+      'You need the Import / Export Tickets permission',
+    );
+  });
+
+  it('shows the agent its job’s progress, and a completed job without a download', async () => {
+    const running = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'agent',
+      status: 'running',
+    });
+    const page = await signedIn('agent', `#/jobs/${running.id}`);
+    await page.getByText('40 of 100 rows').waitFor();
+    await expect(
+      page.getByRole('progressbar', { name: 'Export progress' }).getAttribute('value'),
+    ).resolves.toBe('40');
+
+    const completed = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'agent',
+      status: 'completed',
+    });
+    let downloaded = false;
+    page.on('download', () => (downloaded = true));
+    await page.goto(`${api.baseUrl}/admin#/jobs/${completed.id}`);
+    await page.getByText('Only an export admin').waitFor();
+    expect(await page.getByRole('button', { name: 'Download' }).count()).toBe(0);
+    await page.waitForTimeout(300);
+    expect(downloaded).toBe(false);
+  });
+
+  it('shows an expired job as gone and offers a new export', async () => {
+    const expired = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'admin',
+      status: 'expired',
+    });
+    const page = await signedIn('admin', `#/jobs/${expired.id}`);
+    await page.getByText('This export has expired: its file is gone.').waitFor();
+    await page.getByRole('button', { name: 'New export' }).click();
+    await page.getByRole('button', { name: 'Export this view…' }).waitFor();
+  });
+
+  it('lists the history with a status filter, and opens a job from it', async () => {
+    const page = await signedIn('admin', '#/history');
+    await page.getByRole('heading', { name: 'Export history' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    await page.getByLabel('Status').selectOption('expired');
+    await page
+      .locator('tbody td[data-status]:not([data-status="expired"])')
+      .first()
+      .waitFor({ state: 'detached' });
+    await page.locator('tbody td[data-status="expired"]').first().waitFor();
+    await page.locator('tbody a').first().click();
+    await page.getByText('This export has expired').waitFor();
+  });
+
+  it('fits a 320 px wide screen: no horizontal scroll on the status screen', async () => {
+    const running = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'admin',
+      status: 'running',
+    });
+    const page = await signedIn('admin', `#/jobs/${running.id}`, 320);
+    await page.getByText('40 of 100 rows').waitFor();
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as BrowserGlobals).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});
