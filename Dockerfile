@@ -7,6 +7,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+# npm run build also puts the admin page's HTML and CSS next to its compiled modules (dist/apps/admin).
+COPY scripts/copy-admin-assets.js ./scripts/copy-admin-assets.js
 # Compile the apps, then keep only the runtime dependencies for the final stage.
 RUN npm run build && npm prune --omit=dev
 

@@ -4,12 +4,31 @@
 #   2. otherwise `docker compose up -d postgres redis` where a Docker engine runs;
 #   3. otherwise, on Debian/Ubuntu as root, install and start the distribution's postgresql and redis-server;
 #   4. otherwise stop with a message that says what to install.
+# With --browser (npm test) it first makes sure the system's Chromium is there for the browser specs: on Debian as
+# root it installs the distribution's `chromium` package when missing; elsewhere those specs are skipped with a
+# message. No browser build is ever downloaded from anywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf 'services: %s\n' "$*"; }
 check() { node scripts/check-services.js "$@" >/tmp/export-services.$$ 2>&1; local rc=$?; cat /tmp/export-services.$$ >&2 2>/dev/null || true; rm -f /tmp/export-services.$$; return $rc; }
 quiet_check() { node scripts/check-services.js "$@" >/dev/null 2>&1; }
+
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then return 0; fi
+  if grep -qs '^ID=debian' /etc/os-release && [ "$(id -u)" = 0 ]; then
+    say "installing Chromium from the distribution's packages (for the browser specs)"
+    if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; then return 0; fi
+    say "could not install chromium: the browser specs will be skipped"
+  else
+    say "no Chromium found: the browser specs will be skipped (Debian: apt-get install chromium)"
+  fi
+}
+
+if [ "${1:-}" = "--browser" ]; then
+  shift
+  ensure_chromium
+fi
 
 if [ ! -d node_modules/pg ]; then
   say "node_modules is missing: run npm ci first"

@@ -5,7 +5,15 @@ import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
-import { bearer, cancelActiveJobs, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
+import {
+  bearer,
+  cancelActiveJobs,
+  insertJob,
+  rawToken,
+  startApi,
+  type StartedApi,
+  tokenFor,
+} from '../support/api';
 import { describeInBrowser, launchChromium } from '../support/browser';
 import { insertBulkTickets } from '../support/bulk-tickets';
 import { testDataSource, testPool } from '../support/database';
@@ -27,6 +35,12 @@ const CRAWL = { throttle: { bytesPerSecond: 15_000 } } as const;
 interface BrowserGlobals {
   sessionStorage: { length: number };
   document: { documentElement: { scrollWidth: number; clientWidth: number } };
+}
+
+/** Runs in the page: how many pixels the document is wider than the window. */
+function horizontalOverflow(): number {
+  const root = (globalThis as unknown as BrowserGlobals).document.documentElement;
+  return root.scrollWidth - root.clientWidth;
 }
 
 /**
@@ -334,6 +348,40 @@ describeInBrowser('admin page in Chromium', () => {
     await page.getByText('This export has expired').waitFor();
   });
 
+  it('says when to try again after a 429 or an outage, and sends an ended session back to sign-in', async () => {
+    for (let i = 0; i < 3; i += 1)
+      await insertJob(dataSource, api.storage, { tenant: acme, requester: 'agent' });
+    const page = await signedIn('agent');
+    await page.getByRole('button', { name: 'Export this view…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Start export' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toMatch(
+      /^Too many of your exports are running\. Try again in 30 seconds, or cancel one\.$/,
+    );
+
+    // A dependency outage as the API reports it (503 problem+json without Retry-After).
+    await page.route('**/export-jobs', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          status: 503,
+          code: 'SERVICE_UNAVAILABLE',
+          title: 'Service Unavailable',
+          detail: '',
+        }),
+      }),
+    );
+    await dialog.getByRole('button', { name: 'Start export' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toContain('Try again in a minute.');
+
+    const expired = rawToken(api.config, { sub: acme.userId('admin'), tid: acme.id }, -60);
+    const later = await newPage();
+    await later.goto(`${api.baseUrl}/admin#token=${expired}`);
+    await later.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await later.getByText('Your session has ended or the token is not valid. Sign in again.').waitFor();
+  });
+
   it('fits a 320 px wide screen: no horizontal scroll on the status screen', async () => {
     const running = await insertJob(dataSource, api.storage, {
       tenant: acme,
@@ -342,10 +390,11 @@ describeInBrowser('admin page in Chromium', () => {
     });
     const page = await signedIn('admin', `#/jobs/${running.id}`, 320);
     await page.getByText('40 of 100 rows').waitFor();
-    const overflow = await page.evaluate(() => {
-      const root = (globalThis as unknown as BrowserGlobals).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
+    const overflow = await page.evaluate(horizontalOverflow);
     expect(overflow).toBeLessThanOrEqual(0);
+    // The views screen too: its table scrolls inside its own region, not the page.
+    await page.goto(`${api.baseUrl}/admin#/views`);
+    await page.locator('table tbody tr').first().waitFor();
+    expect(await page.evaluate(horizontalOverflow)).toBeLessThanOrEqual(0);
   });
 });

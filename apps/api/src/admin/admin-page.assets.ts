@@ -15,11 +15,15 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Where `npm run build` puts the page (apps/admin compiled, plus its HTML and CSS): dist/apps/admin at the
- * repository's (or the image's) root, found the same way from dist/apps/api/src/admin and, under ts-jest, from
- * apps/api/src/admin.
+ * Where `npm run build` puts the page (apps/admin compiled, plus its HTML and CSS): dist/apps/admin, the sibling
+ * of the built API (dist/apps/api/src/admin/..), or, when the API runs from its sources under ts-jest
+ * (apps/api/src/admin), the build output at the repository's root.
  */
-export const ADMIN_PAGE_DIR = join(__dirname, '..', '..', '..', '..', 'dist', 'apps', 'admin');
+export const ADMIN_PAGE_DIR =
+  [
+    join(__dirname, '..', '..', '..', 'admin'),
+    join(__dirname, '..', '..', '..', '..', 'dist', 'apps', 'admin'),
+  ].find((dir) => existsSync(join(dir, 'index.html'))) ?? join(__dirname, '..', '..', '..', 'admin');
 
 /**
  * The page's files, read once at start: a few tens of KB. Only files of the known types in that one folder are

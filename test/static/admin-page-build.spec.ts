@@ -1,0 +1,20 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const BUILT_ASSETS = join(ROOT, 'dist', 'apps', 'api', 'src', 'admin', 'admin-page.assets.js');
+
+/** The built API (as the image runs it) finds the built page: `npm run build` makes both. */
+describe('the admin page in the build', () => {
+  it('is found by the built API next to it, with its HTML, CSS and modules', () => {
+    expect(existsSync(BUILT_ASSETS)).toBe(true);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const built = require(BUILT_ASSETS) as typeof import('../../apps/api/src/admin/admin-page.assets');
+    expect(built.ADMIN_PAGE_DIR).toBe(join(ROOT, 'dist', 'apps', 'admin'));
+    const assets = built.loadAdminAssets();
+    expect([...assets.keys()]).toEqual(
+      expect.arrayContaining(['index.html', 'admin.css', 'main.js', 'api.js']),
+    );
+    expect([...assets.keys()].every((name) => /\.(html|css|js)$/.test(name))).toBe(true);
+  });
+});
