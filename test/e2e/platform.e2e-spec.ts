@@ -121,6 +121,7 @@ describe('health, metrics, docs, errors and logs', () => {
           '/export-jobs/{id}',
           '/export-jobs/{id}/cancel',
           '/export-jobs/{id}/download',
+          '/export-jobs/{id}/events',
           '/export-jobs/{id}/retry',
           '/export-sources',
           '/health/live',
@@ -138,6 +139,11 @@ describe('health, metrics, docs, errors and logs', () => {
       expect(JSON.stringify(document.paths['/export-jobs'].post)).toContain(
         '#/components/schemas/ProblemDto',
       );
+      const events = document.paths['/export-jobs/{id}/events'].get as {
+        responses: Record<string, { content?: Record<string, unknown> }>;
+      };
+      expect(Object.keys(events.responses['200'].content ?? {})).toEqual(['text/event-stream']);
+      expect(Object.keys(events.responses).sort()).toEqual(['200', '400', '401', '404', '429']);
     });
   });
 

@@ -54,6 +54,8 @@ export interface ApiOverrides {
   readonly storage?: FileStorage;
   /** Log lines (JSON) land here instead of stdout. */
   readonly logs?: string[];
+  /** Event stream timings (heartbeat, re-check), shortened by the event specs. */
+  readonly events?: { readonly heartbeatMs?: number; readonly recheckMs?: number };
 }
 
 export interface StartedApi {
@@ -80,6 +82,7 @@ export async function startApi(overrides: ApiOverrides = {}): Promise<StartedApi
     config,
     queue: overrides.queueModule?.(config) ?? providing(TestQueueModule, ExportQueue, queue),
     storage: providing(TestStorageModule, FileStorage, storage),
+    events: overrides.events,
     logDestination: logs
       ? new Writable({
           write(chunk: Buffer, _encoding, done) {

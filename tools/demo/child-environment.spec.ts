@@ -35,6 +35,9 @@ const S3_ENV = {
   EXPORT_MAX_ACTIVE_PER_USER: '7',
   CLEANUP_CRON: '*/5 * * * *',
   EXPORT_RECONCILE_INTERVAL_S: '30',
+  EVENTS_MAX_STREAMS_PER_USER: '3',
+  EVENTS_MAX_STREAMS: '200',
+  CORS_ORIGINS: 'https://admin.example.com,http://localhost:5173',
   LOG_LEVEL: 'debug',
 };
 
@@ -58,6 +61,7 @@ describe('environmentOf', () => {
     expect(env).not.toHaveProperty('AUTH_JWT_SECRET');
     expect(env).not.toHaveProperty('S3_BUCKET');
     expect(env).not.toHaveProperty('S3_ENDPOINT');
+    expect(env).not.toHaveProperty('CORS_ORIGINS');
     expect(Object.values(env)).not.toContain('');
     expect(environmentOf(loadConfig({ NODE_ENV: 'demo' })).AUTH_JWT_SECRET).toBe(INSECURE_DEMO_JWT_SECRET);
   });

@@ -25,6 +25,8 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     EXPORT_STALL_AFTER_S: String(limits.stallAfterSeconds),
     CLEANUP_CRON: config.cleanupCron,
     EXPORT_RECONCILE_INTERVAL_S: String(config.reconcileIntervalSeconds),
+    EVENTS_MAX_STREAMS_PER_USER: String(config.events.maxStreamsPerUser),
+    EVENTS_MAX_STREAMS: String(config.events.maxStreams),
     LOG_LEVEL: config.logLevel,
   };
   const optional: Record<string, string | null> = {
@@ -33,6 +35,7 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     S3_BUCKET: storage.s3.bucket,
     S3_ACCESS_KEY_ID: storage.s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: storage.s3.secretAccessKey,
+    CORS_ORIGINS: config.corsOrigins.length === 0 ? null : config.corsOrigins.join(','),
   };
   for (const [name, value] of Object.entries(optional)) if (value !== null) env[name] = value;
   return env;

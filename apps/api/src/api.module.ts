@@ -21,6 +21,14 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminPageController } from './admin/admin-page.controller';
 import { AuthGuard } from './auth/auth.guard';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_RECHECK_MS,
+  EventStreamSettings,
+} from './export-jobs/events/event-stream-settings';
+import { ExportJobEventsController } from './export-jobs/events/export-job-events.controller';
+import { JobChangeSubscriber } from './export-jobs/events/job-change-subscriber';
+import { JobEventHub } from './export-jobs/events/job-event-hub';
 import { ExportJobsController } from './export-jobs/export-jobs.controller';
 import { ExportSourcesController } from './export-sources/export-sources.controller';
 import { HealthController } from './health/health.controller';
@@ -41,6 +49,8 @@ export interface ApiModuleOptions {
   readonly storage: DynamicModule;
   /** Where logs go (stdout when absent). */
   readonly logDestination?: DestinationStream;
+  /** Timings of the event streams (tests shorten them); the bounds come from the configuration. */
+  readonly events?: { readonly heartbeatMs?: number; readonly recheckMs?: number };
 }
 
 const HANDLERS = [
@@ -57,7 +67,7 @@ const HANDLERS = [
 /** The HTTP API: controllers translate HTTP to commands and queries; handlers decide. */
 @Module({})
 export class ApiModule {
-  static forRoot({ config, queue, storage, logDestination }: ApiModuleOptions): DynamicModule {
+  static forRoot({ config, queue, storage, logDestination, events }: ApiModuleOptions): DynamicModule {
     return {
       module: ApiModule,
       imports: [
@@ -74,6 +84,7 @@ export class ApiModule {
         ExportSourcesController,
         TicketViewsController,
         ExportJobsController,
+        ExportJobEventsController,
         AdminPageController,
       ],
       providers: [
@@ -89,6 +100,17 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
+        {
+          provide: EventStreamSettings,
+          useValue: {
+            maxPerUser: config.events.maxStreamsPerUser,
+            maxTotal: config.events.maxStreams,
+            heartbeatMs: events?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+            recheckMs: events?.recheckMs ?? DEFAULT_RECHECK_MS,
+          } satisfies EventStreamSettings,
+        },
+        { provide: JobChangeSubscriber, useFactory: () => JobChangeSubscriber.fromUrl(config.redisUrl) },
+        JobEventHub,
         JobIdLogInterceptor,
         RedisProbe,
         ApiMetrics,

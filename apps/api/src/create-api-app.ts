@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { requireJwtSecret } from '@app/infrastructure';
 import { ApiModule, type ApiModuleOptions } from './api.module';
 import { authenticateBeforeBody } from './auth/authenticate-before-body';
+import { corsOptions } from './http/cors';
 import { JSON_BODY_LIMIT, isJsonContentType, requireJsonBody } from './http/json-body';
 import { requestIdMiddleware } from './http/request-id';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -25,8 +26,9 @@ export const HTTP_SERVER_TIMEOUTS = {
 
 /**
  * The API application, configured but not listening: main.ts listens on PORT, the e2e harness on an ephemeral
- * port. Express-level middleware runs in this order: request id, latency metric, 415 check, token check of a
- * request with a body (401 before the body is read), JSON body (1 MB).
+ * port. Express-level middleware runs in this order: request id, latency metric, CORS (when CORS_ORIGINS is set:
+ * preflights end there), 415 check, token check of a request with a body (401 before the body is read), JSON body
+ * (1 MB).
  */
 export async function createApiApp(options: ApiModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(options), {
@@ -39,6 +41,8 @@ export async function createApiApp(options: ApiModuleOptions): Promise<NestExpre
   app.set('trust proxy', 'loopback');
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware(app.get(ApiMetrics)));
+  const cors = corsOptions(options.config.corsOrigins);
+  if (cors) app.enableCors(cors);
   app.use(requireJsonBody);
   app.use(authenticateBeforeBody(requireJwtSecret(options.config)));
   app.useBodyParser('json', {

@@ -24,3 +24,6 @@ export { TypeormExportCleanupStore } from './persistence/repositories/typeorm-ex
 export { TypeormExportJobRepository } from './persistence/repositories/typeorm-export-job.repository';
 export { exitOnProcessFailure } from './logging/process-failure';
 export { redisErrorListener } from './queue/redis-error-log';
+export { type JobChange, JOB_CHANGE_CHANNEL, encodeJobChange } from './events/job-change-channel';
+export { RedisJobChangePublisher, type JobChangePublisher } from './events/redis-job-change-publisher';
+export { RedisJobChangeSubscriber, type JobChangeListener } from './events/redis-job-change-subscriber';

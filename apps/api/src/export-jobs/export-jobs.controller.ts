@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   Body,
   Controller,
@@ -55,6 +54,7 @@ import { UuidParamPipe } from '../http/uuid-param.pipe';
 import { JobIdLogInterceptor } from '../logging/job-id-log.interceptor';
 import { CreateExportJobDto } from './create-export-job.dto';
 import { ExportJobDto, ExportJobListDto } from './export-job.dto';
+import { etagOf, matchesEtag } from './job-etag';
 import { ListExportJobsQueryDto } from './list-export-jobs.dto';
 
 const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } };
@@ -71,7 +71,6 @@ function idempotencyKeyOf(header: string | undefined): string | null {
   return header;
 }
 
-/** An ETag of the representation: it changes whenever anything the caller sees changes. */
 function setDownloadHeaders(response: HttpResponse, file: ExportDownload): void {
   response.setHeader('Content-Type', file.contentType);
   response.setHeader('Content-Length', String(file.sizeBytes));
@@ -79,18 +78,6 @@ function setDownloadHeaders(response: HttpResponse, file: ExportDownload): void 
   response.setHeader('ETag', `"${file.sha256}"`);
   response.setHeader('Cache-Control', 'private, no-store');
   response.setHeader('X-Content-Type-Options', 'nosniff');
-}
-
-function etagOf(body: ExportJobDto): string {
-  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
-}
-
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  return ifNoneMatch
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === etag);
 }
 
 @ApiTags('export-jobs')
@@ -174,7 +161,7 @@ export class ExportJobsController {
     response.setHeader('Cache-Control', 'private, no-cache');
     if (job.status === 'queued' || job.status === 'running')
       response.setHeader('Retry-After', String(POLL_AFTER_SECONDS[job.status]));
-    if (matches(ifNoneMatch, etag)) {
+    if (matchesEtag(ifNoneMatch, etag)) {
       response.status(304);
       return undefined;
     }

@@ -36,6 +36,8 @@ describe('loadConfig', () => {
         attemptTimeoutSeconds: 1800,
         stallAfterSeconds: 300,
       },
+      events: { maxStreamsPerUser: 5, maxStreams: 1000 },
+      corsOrigins: [],
       cleanupCron: '0 * * * *',
       reconcileIntervalSeconds: 15,
       logLevel: 'info',
@@ -67,6 +69,11 @@ describe('loadConfig', () => {
     ['S3_REQUEST_TIMEOUT_MS', '60s'],
     ['NODE_ENV', 'staging'],
     ['AUTH_JWT_SECRET', 'short'],
+    ['EVENTS_MAX_STREAMS_PER_USER', '0'],
+    ['EVENTS_MAX_STREAMS', 'lots'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://admin.example.com/app'],
+    ['CORS_ORIGINS', 'https://ok.example.com,ftp://files.example.com'],
   ])('stops on a bad %s naming the variable', (variable, value) => {
     const load = (): unknown => loadConfig({ AUTH_JWT_SECRET: SECRET, [variable]: value });
 
@@ -133,6 +140,18 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ AUTH_JWT_SECRET: SECRET, EXPORT_RECONCILE_INTERVAL_S: '60' }).reconcileIntervalSeconds,
     ).toBe(60);
+  });
+
+  it('reads the event stream bounds and the CORS origins', () => {
+    const config = loadConfig({
+      AUTH_JWT_SECRET: SECRET,
+      EVENTS_MAX_STREAMS_PER_USER: '2',
+      EVENTS_MAX_STREAMS: '50',
+      CORS_ORIGINS: ' https://admin.example.com , http://localhost:5173/ ',
+    });
+
+    expect(config.events).toEqual({ maxStreamsPerUser: 2, maxStreams: 50 });
+    expect(config.corsOrigins).toEqual(['https://admin.example.com', 'http://localhost:5173']);
   });
 
   it('treats blank values as unset', () => {

@@ -49,6 +49,15 @@ export interface AppConfig {
      */
     readonly stallAfterSeconds: number;
   };
+  /** The live event streams of the API (GET /export-jobs/:id/events). */
+  readonly events: {
+    /** EVENTS_MAX_STREAMS_PER_USER: open streams one user may hold in one API process; one more is 429. */
+    readonly maxStreamsPerUser: number;
+    /** EVENTS_MAX_STREAMS: open streams of one API process, all users together; one more is 429. */
+    readonly maxStreams: number;
+  };
+  /** CORS_ORIGINS: the origins (scheme://host[:port]) whose pages may call the API from a browser; none by default. */
+  readonly corsOrigins: readonly string[];
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
   readonly reconcileIntervalSeconds: number;
@@ -125,6 +134,31 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
+/** A comma-separated list of origins, each exactly `scheme://host[:port]` (what a browser sends in Origin). */
+function origins(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => {
+      let origin: string | null = null;
+      try {
+        const parsed = new URL(item);
+        if (parsed.protocol === 'http:' || parsed.protocol === 'https:') origin = parsed.origin;
+      } catch {
+        origin = null;
+      }
+      if (origin === null || origin !== item.replace(/\/$/, ''))
+        throw new ConfigError(
+          name,
+          `must list origins such as https://admin.example.com, comma-separated, without paths (got "${item}")`,
+        );
+      return origin;
+    });
+}
+
 const CRON_FIELD = /^[\d*/,-]+$/;
 
 function cron(env: Env, name: string, fallback: string): string {
@@ -195,6 +229,11 @@ export function loadConfig(env: Env): AppConfig {
       attemptTimeoutSeconds: integer(env, 'EXPORT_ATTEMPT_TIMEOUT_S', 1800, 1, 7 * 24 * 3600),
       stallAfterSeconds: integer(env, 'EXPORT_STALL_AFTER_S', 300, 5, 24 * 3600),
     },
+    events: {
+      maxStreamsPerUser: integer(env, 'EVENTS_MAX_STREAMS_PER_USER', 5, 1, 1000),
+      maxStreams: integer(env, 'EVENTS_MAX_STREAMS', 1000, 1, 100_000),
+    },
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   ActorResolver,
@@ -11,6 +11,7 @@ import {
 } from '@app/application';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
+import { RedisJobChangePublisher } from '../events/redis-job-change-publisher';
 import { dataSourceOptions } from '../persistence/data-source';
 import { TypeormActorResolver } from '../auth/typeorm-actor-resolver';
 import { TypeormAuditLog } from '../persistence/repositories/typeorm-audit-log';
@@ -30,6 +31,16 @@ const ADAPTERS = [
   { provide: TicketViewRepository, adapter: TypeormTicketViewRepository },
 ] as const;
 
+/**
+ * The publisher of job changes, closed only when the application has shut down: a worker's last saves (releasing
+ * its jobs in onModuleDestroy) are still announced.
+ */
+class JobChangePublisherLifecycle extends RedisJobChangePublisher implements OnApplicationShutdown {
+  onApplicationShutdown(): void {
+    this.close();
+  }
+}
+
 /** PostgreSQL through TypeORM (migrations are applied by `npm run db:migrate`, never by synchronize). */
 @Module({})
 export class DatabaseModule {
@@ -44,9 +55,15 @@ export class DatabaseModule {
       ],
       providers: [
         {
+          provide: JobChangePublisherLifecycle,
+          useFactory: () =>
+            new JobChangePublisherLifecycle(config.redisUrl, new Logger('JobChangePublisher')),
+        },
+        {
           provide: ExportJobRepository,
-          useFactory: (ds: DataSource) => new TypeormExportJobRepository(ds),
-          inject: [DataSource],
+          useFactory: (ds: DataSource, changes: JobChangePublisherLifecycle) =>
+            new TypeormExportJobRepository(ds, changes),
+          inject: [DataSource, JobChangePublisherLifecycle],
         },
         ...ADAPTERS.map(({ provide, adapter }) => ({
           provide,

@@ -1,4 +1,10 @@
-import { type Actor, canDownloadExportJob, type ExportJob, isExportExpiredAt } from '@app/domain';
+import {
+  type Actor,
+  canDownloadExportJob,
+  canSeeExportJob,
+  type ExportJob,
+  isExportExpiredAt,
+} from '@app/domain';
 import { exportColumnRefs, type ExportJobView } from '../../ports/export-job.read-model';
 
 /** A job as its reader may see it: the job's state and whether this reader may download its file right now. */
@@ -16,6 +22,19 @@ export function exportJobDetails(job: ExportJobView, actor: Actor, now: Date): E
       !isExportExpiredAt(job, now) &&
       canDownloadExportJob(actor, ownerOf(job)),
   };
+}
+
+/**
+ * The job as this actor may read it, or null when the actor may not see it (or it does not exist): the one decision
+ * behind GET /export-jobs/:id and each event of its stream.
+ */
+export function readableExportJob(
+  job: ExportJobView | null,
+  actor: Actor,
+  now: Date,
+): ExportJobDetails | null {
+  if (!job || !canSeeExportJob(actor, ownerOf(job))) return null;
+  return exportJobDetails(job, actor, now);
 }
 
 /** The facts the export policy needs about a job. */

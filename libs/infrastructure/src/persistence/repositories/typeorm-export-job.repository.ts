@@ -1,5 +1,6 @@
 import { type AddOptions, type AddOutcome, ExportJobRepository, type SaveOptions } from '@app/application';
 import { ConcurrentUpdateError, type ExportJob } from '@app/domain';
+import type { JobChangePublisher } from '../../events/redis-job-change-publisher';
 import { type DataSource, type EntityManager, type FindOptionsWhere, MoreThanOrEqual } from 'typeorm';
 import { ExportJobOrmEntity } from '../entities/export-job.orm-entity';
 import { StoredFileOrmEntity } from '../entities/stored-file.orm-entity';
@@ -9,11 +10,17 @@ import { ExportJobMapper } from './export-job.mapper';
 /**
  * Versions of the jobs this repository handed out or saved, keyed by the aggregate instance: the aggregate stays
  * free of persistence fields, and an update only applies to the row version it was loaded from.
+ *
+ * Every committed write of a job is announced to `changes` (the live event streams): the worker's progress and
+ * outcome, the API's cancel and retry, the cleanup's expiry all save through here, so none can be forgotten.
  */
 export class TypeormExportJobRepository extends ExportJobRepository {
   private readonly versions = new WeakMap<ExportJob, number>();
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: JobChangePublisher | null = null,
+  ) {
     super();
   }
 
@@ -56,6 +63,7 @@ export class TypeormExportJobRepository extends ExportJobRepository {
       await insertAuditRows(manager, options.audit ?? []);
     });
     this.versions.set(job, next);
+    this.announce(job);
   }
 
   /**
@@ -75,6 +83,7 @@ export class TypeormExportJobRepository extends ExportJobRepository {
     );
     if (affected !== 1) throw new ConcurrentUpdateError(job.id);
     this.versions.set(job, version + 1);
+    this.announce(job);
   }
 
   async findByIdempotencyKey(
@@ -132,8 +141,15 @@ export class TypeormExportJobRepository extends ExportJobRepository {
       await insertAuditRows(manager, options.audit ?? []);
       return { outcome: 'added' };
     });
-    if (outcome.outcome === 'added') this.versions.set(job, 1);
+    if (outcome.outcome === 'added') {
+      this.versions.set(job, 1);
+      this.announce(job);
+    }
     return outcome;
+  }
+
+  private announce(job: ExportJob): void {
+    this.changes?.publish({ tenantId: job.tenantId, jobId: job.id });
   }
 
   /**
