@@ -5,15 +5,7 @@ import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
-import {
-  bearer,
-  cancelActiveJobs,
-  insertJob,
-  rawToken,
-  startApi,
-  type StartedApi,
-  tokenFor,
-} from '../support/api';
+import { cancelActiveJobs, insertJob, rawToken, startApi, type StartedApi, tokenFor } from '../support/api';
 import { describeInBrowser, launchChromium } from '../support/browser';
 import { insertBulkTickets } from '../support/bulk-tickets';
 import { testDataSource, testPool } from '../support/database';
@@ -55,8 +47,6 @@ describeInBrowser('admin page in Chromium', () => {
   let dataSource: DataSource;
   let acme: TestTenant;
   let browser: Browser;
-  /** Whether GET /export-jobs/:id/events exists in this build (it arrives with the events stream's branch). */
-  let eventsRoute = false;
   const contexts: BrowserContext[] = [];
   const cspViolations: string[] = [];
 
@@ -86,10 +76,6 @@ describeInBrowser('admin page in Chromium', () => {
         EXPORT_RECONCILE_INTERVAL_S: '3600',
       },
     });
-    const probe = await fetch(`${api.baseUrl}/export-jobs/00000000-0000-4000-8000-000000000000/events`, {
-      headers: bearer(tokenFor(api.config, acme, 'admin')),
-    });
-    eventsRoute = ((await probe.json()) as { code?: string }).code !== 'ROUTE.NOT_FOUND';
   });
 
   afterAll(async () => {
@@ -177,10 +163,12 @@ describeInBrowser('admin page in Chromium', () => {
     );
   });
 
-  it('exports a view as CSV: the progress advances live, the file downloads once and its sha256 is the job’s', async () => {
+  it('exports a view as CSV: the progress advances through the events stream, the file downloads once and its sha256 is the job’s', async () => {
     const page = await signedIn('admin');
     proxy.setMode(SLOW);
     const download = page.waitForEvent('download', { timeout: 40_000 });
+    const reads: string[] = [];
+    page.on('request', (request) => reads.push(new URL(request.url()).pathname));
     const jobId = await startExportFromDialog(page);
     const seen: number[] = [];
     for (;;) {
@@ -192,9 +180,12 @@ describeInBrowser('admin page in Chromium', () => {
     expect(seen.some((percent) => percent > 0 && percent < 100)).toBe(true);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
     expect(seen.at(-1)).toBe(100);
-    await expect(page.locator('section.job').getAttribute('data-live')).resolves.toBe(
-      eventsRoute ? 'stream' : 'polling',
-    );
+    // Every state came through one events stream: not a single poll.
+    await expect(page.locator('section.job').getAttribute('data-live')).resolves.toBe('stream');
+    expect(reads.filter((path) => path.startsWith(`/export-jobs/${jobId}`))).toEqual([
+      `/export-jobs/${jobId}/events`,
+      `/export-jobs/${jobId}/download`,
+    ]);
     await expect(page.locator('.figures').first().textContent()).resolves.toMatch(
       /^[\d,.\s]+ of [\d,.\s]+ rows/,
     );
