@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { readConfig } from '@app/infrastructure';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
 import { cancelActiveJobs, insertJob, rawToken, startApi, type StartedApi, tokenFor } from '../support/api';
 import { describeInBrowser, launchChromium } from '../support/browser';
@@ -26,7 +26,15 @@ const CRAWL = { throttle: { bytesPerSecond: 15_000 } } as const;
 /** What the few page-side functions below read (the tests compile without the DOM's types). */
 interface BrowserGlobals {
   sessionStorage: { length: number };
-  document: { documentElement: { scrollWidth: number; clientWidth: number } };
+  document: {
+    documentElement: { scrollWidth: number; clientWidth: number };
+    activeElement: { textContent: string | null } | null;
+  };
+}
+
+/** Runs in the page: the text of the focused element. */
+function focusedText(): string | null {
+  return (globalThis as unknown as BrowserGlobals).document.activeElement?.textContent ?? null;
 }
 
 /** Runs in the page: how many pixels the document is wider than the window. */
@@ -95,7 +103,12 @@ describeInBrowser('admin page in Chromium', () => {
   });
 
   async function newPage(width = 1100): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 800 }, acceptDownloads: true });
+    // The browser's time zone is the export dialog's default.
+    const context = await browser.newContext({
+      viewport: { width, height: 800 },
+      acceptDownloads: true,
+      timezoneId: 'Europe/Paris',
+    });
     contexts.push(context);
     const page = await context.newPage();
     page.on('console', (message) => {
@@ -120,10 +133,15 @@ describeInBrowser('admin page in Chromium', () => {
   const waitForStatus = (page: Page, status: string, timeout = 20_000): Promise<void> =>
     page.locator(`section.job[data-status="${status}"]`).waitFor({ timeout });
 
-  async function startExportFromDialog(page: Page, format = 'CSV'): Promise<string> {
+  async function startExportFromDialog(
+    page: Page,
+    format = 'CSV',
+    arrange?: (dialog: Locator) => Promise<void>,
+  ): Promise<string> {
     await page.getByRole('button', { name: 'Export this view…' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel(format, { exact: true }).check();
+    await arrange?.(dialog);
     // A double click: the dialog sends one body under one Idempotency-Key, so one job.
     await dialog.getByRole('button', { name: 'Start export' }).dblclick();
     await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
@@ -169,7 +187,12 @@ describeInBrowser('admin page in Chromium', () => {
     const download = page.waitForEvent('download', { timeout: 40_000 });
     const reads: string[] = [];
     page.on('request', (request) => reads.push(new URL(request.url()).pathname));
-    const jobId = await startExportFromDialog(page);
+    // Title before Ticket ID, without Category; a file name of the person's choosing.
+    const jobId = await startExportFromDialog(page, 'CSV', async (dialog) => {
+      await dialog.getByRole('button', { name: 'Move Title up' }).click();
+      await dialog.getByLabel('Category', { exact: true }).uncheck();
+      await dialog.getByLabel('File name (optional)').fill('weekly report');
+    });
     const seen: number[] = [];
     for (;;) {
       const value = Number(await page.locator('#job-progress').getAttribute('value'));
@@ -198,6 +221,15 @@ describeInBrowser('admin page in Chromium', () => {
       [jobId],
     );
     expect(saved.suggestedFilename()).toBe(rows[0].name);
+    expect(rows[0].name).toMatch(/^weekly report-\d{8}-\d{6}\.csv$/);
+    expect(bytes.toString('utf8').split('\r\n')[0]).toBe(
+      '\uFEFFTitle,Ticket ID,Status,Priority,Contact,Assignee,Team,Created',
+    );
+    const { rows: queries } = await pool.query<{ timezone: string }>(
+      `SELECT query->>'timezone' AS timezone FROM export_jobs WHERE id = $1`,
+      [jobId],
+    );
+    expect(queries[0].timezone).toBe('Europe/Paris');
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(rows[0].sha256);
     expect(job.rowsExported).toBe(job.totalRows);
     const { rows: jobs } = await pool.query('SELECT id FROM export_jobs WHERE tenant_id = $1', [acme.id]);
@@ -313,7 +345,25 @@ describeInBrowser('admin page in Chromium', () => {
     expect(downloaded).toBe(false);
   });
 
-  it('shows an expired job as gone and offers a new export', async () => {
+  it('does not download an old job by itself; shows an expired job as gone and offers a new export', async () => {
+    const old = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'admin',
+      status: 'completed',
+      requestedAt: new Date(Date.now() - 3_600_000),
+    });
+    const opened = await signedIn('admin', `#/jobs/${old.id}`);
+    let downloaded = false;
+    opened.on('download', () => (downloaded = true));
+    await opened.getByRole('button', { name: 'Download' }).waitFor();
+    await opened.waitForTimeout(300);
+    expect(downloaded).toBe(false);
+    const [download] = await Promise.all([
+      opened.waitForEvent('download'),
+      opened.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(await readFile(await download.path(), 'utf8')).toBe('id,title\r\n1,hello\r\n');
+
     const expired = await insertJob(dataSource, api.storage, {
       tenant: acme,
       requester: 'admin',
@@ -371,6 +421,19 @@ describeInBrowser('admin page in Chromium', () => {
     await later.goto(`${api.baseUrl}/admin#token=${expired}`);
     await later.getByRole('heading', { name: 'Sign in' }).waitFor();
     await later.getByText('Your session has ended or the token is not valid. Sign in again.').waitFor();
+  });
+
+  it('works from the keyboard: Tab reaches Export, Enter opens the dialog, Escape closes it and focus returns', async () => {
+    const page = await signedIn('admin');
+    await page.locator('table tbody tr').first().waitFor();
+    for (let i = 0; i < 12 && (await page.evaluate(focusedText)) !== 'Export this view…'; i += 1)
+      await page.keyboard.press('Tab');
+    expect(await page.evaluate(focusedText)).toBe('Export this view…');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Export “All tickets”' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await page.evaluate(focusedText)).toBe('Export this view…');
   });
 
   it('fits a 320 px wide screen: no horizontal scroll on the status screen', async () => {

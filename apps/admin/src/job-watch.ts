@@ -108,6 +108,7 @@ export async function watchJob(
     }
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
+    let carry = ''; // a CR at the end of a chunk may be the first half of a CRLF
     let watchdog = setTimeout(stop, HEARTBEAT_TIMEOUT_MS);
     try {
       for (;;) {
@@ -115,7 +116,10 @@ export async function watchJob(
         if (done) return false;
         clearTimeout(watchdog);
         watchdog = setTimeout(stop, HEARTBEAT_TIMEOUT_MS);
-        buffer += value.replace(/\r\n?/g, '\n');
+        let text = carry + value;
+        carry = text.endsWith('\r') ? '\r' : '';
+        if (carry) text = text.slice(0, -1);
+        buffer += text.replace(/\r\n?/g, '\n');
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);

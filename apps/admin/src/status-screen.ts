@@ -24,6 +24,10 @@ const STAGE_TEXT: Record<string, string> = {
   finalizing: 'finishing',
 };
 
+/** Completed in the last 2 minutes: a small export may finish before the page first reads it. */
+const completedJustNow = (job: ExportJob): boolean =>
+  job.completedAt !== null && Date.now() - Date.parse(job.completedAt) < 120_000;
+
 /**
  * One job: stage, a labelled <progress>, rows x of y, rows/s and time left, live through the events stream (or
  * polling); Cancel while it runs; on completion one automatic download for a person who may download, and a
@@ -59,6 +63,8 @@ export const statusScreen: Screen = (context, jobId) => {
   );
   replace(context.main, title, section);
   let lastStatus: string | null = null;
+  /** The automatic download is for the person who waited for this export, not for one opening an old job. */
+  let sawActive = false;
 
   const button = (
     label: string,
@@ -101,6 +107,7 @@ export const statusScreen: Screen = (context, jobId) => {
   };
 
   function render(job: ExportJob, via?: Channel): void {
+    if (isActive(job)) sawActive = true;
     title.textContent = `Export of “${job.view?.name ?? 'all tickets'}” (${job.format.toUpperCase()})`;
     section.dataset.status = job.status;
     const stage = job.status === 'running' && job.stage ? ` — ${STAGE_TEXT[job.stage] ?? job.stage}` : '';
@@ -155,7 +162,7 @@ export const statusScreen: Screen = (context, jobId) => {
       case 'completed':
         if (job.links.download) {
           actions.append(button('Download', () => startDownload(job), true));
-          if (firstAutomaticDownload(job.id)) startDownload(job);
+          if ((sawActive || completedJustNow(job)) && firstAutomaticDownload(job.id)) startDownload(job);
         } else
           replace(
             message,
