@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type AppConfig, readConfig, signAccessToken } from '@app/infrastructure';
 import { Pool } from 'pg';
 import { runCli } from '../apps/cli/src/cli';
+import { signInLink } from '../apps/cli/src/sign-in-link';
 import { databaseName, findUser, migrate, type SeedOutcome, seedTickets } from './demo/database';
 import { downloadExport, type DownloadedFile } from './demo/download';
 import { DemoFailure, firstLine } from './demo/failure';
@@ -23,8 +24,13 @@ import {
 const ADMIN = 'admin@acme.test';
 const VIEW = 'All tickets';
 const TOKEN_TTL_SECONDS = 3600;
+/** The sign-in link of --keep: valid for a working day of clicking around. */
+const KEPT_TOKEN_TTL_SECONDS = 12 * 3600;
 const MAX_WAIT_FOR_SLOT_SECONDS = 10;
 const CREATE_TIMEOUT_MS = 10_000;
+
+/** Ctrl-C (or SIGTERM): the end of a --keep run, a failure of any other. */
+class Interrupted extends DemoFailure {}
 
 interface DemoContext {
   readonly config: AppConfig;
@@ -57,7 +63,7 @@ runCli('demo', async () => {
       process.stderr.write(`demo: interrupted again by ${signal}; killed what the demo had started\n`);
       process.exit(130);
     }
-    abort(new DemoFailure(`interrupted by ${signal}; stopped what the demo had started`));
+    abort(new Interrupted(`interrupted by ${signal}; stopped what the demo had started`));
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
@@ -65,7 +71,10 @@ runCli('demo', async () => {
 
   let summary: string;
   try {
-    summary = await runDemo({ config, options, jwtSecret, stack, signal: controller.signal, abort });
+    const ctx = { config, options, jwtSecret, stack, signal: controller.signal, abort };
+    const done = await runDemo(ctx);
+    summary = done.summary;
+    if (options.keep) await keepRunning(ctx, done);
   } catch (error) {
     const failure = asFailure(error, controller.signal);
     await stack.stop();
@@ -77,7 +86,31 @@ runCli('demo', async () => {
   say(summary);
 });
 
-async function runDemo(ctx: DemoContext): Promise<string> {
+interface DemoDone {
+  readonly summary: string;
+  /** The demo user, for the sign-in link of --keep. */
+  readonly user: { readonly userId: string; readonly tenantId: string };
+}
+
+/**
+ * --keep: the apps stay up for a person to use; the sign-in link is printed (token in the fragment, as
+ * `npm run token -- admin@acme.test --url`). Returns at Ctrl-C; a child dying meanwhile is a failure.
+ */
+async function keepRunning(ctx: DemoContext, done: DemoDone): Promise<void> {
+  const { userId, tenantId } = done.user;
+  const token = signAccessToken({ sub: userId, tid: tenantId }, ctx.jwtSecret, KEPT_TOKEN_TTL_SECONDS);
+  say(done.summary);
+  say(`the API and the worker keep running; open this link to sign in as ${ADMIN} (valid 12 h):`);
+  process.stdout.write(`${signInLink(ctx.stack.baseUrl, token)}\n`);
+  say('press Ctrl-C to stop them');
+  if (!ctx.signal.aborted)
+    await new Promise<void>((resolvePromise) =>
+      ctx.signal.addEventListener('abort', () => resolvePromise(), { once: true }),
+    );
+  if (!(ctx.signal.reason instanceof Interrupted)) throw asError(ctx.signal.reason);
+}
+
+async function runDemo(ctx: DemoContext): Promise<DemoDone> {
   const { config, options, signal } = ctx;
   await checkCanStart(config.port);
   await abortable(checkRedis(config.redisUrl), signal);
@@ -112,7 +145,7 @@ async function runDemo(ctx: DemoContext): Promise<string> {
   const client = new ExportServiceClient(ctx.stack.baseUrl, token, signal);
   const view = pickView(await client.listTicketViews());
   say(`exporting view "${view.name}" (${view.id}) as ${ADMIN} to CSV`);
-  return exportAndDownload(ctx, client, view);
+  return { summary: await exportAndDownload(ctx, client, view), user };
 }
 
 /** POST /export-jobs, follow it with a progress bar until completed, download it: the summary line. */

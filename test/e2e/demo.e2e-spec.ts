@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
@@ -14,6 +15,7 @@ import { redisUrlWithDb } from '../support/worker';
 
 /** `npm run demo` as CI runs it: the built command, its own database, Redis databases 12 and 13. */
 const DEMO = join(__dirname, '..', '..', 'dist', 'tools', 'demo.js');
+const TOKEN_CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'token.js');
 const TICKETS = 2000;
 const RUN_TIMEOUT_MS = 100_000;
 const SUMMARY =
@@ -245,5 +247,72 @@ describe('npm run demo (the built command, end to end)', () => {
       `SELECT count(*) AS n FROM export_jobs WHERE status IN ('queued', 'running')`,
     );
     expect(Number(rows[0].n)).toBe(0);
+  });
+
+  it('--keep: after the export keeps the apps up, prints the sign-in link, and stops both at Ctrl-C', async () => {
+    const port = await freePort();
+    // A secret of our own, so that `npm run token` signs for the API the demo started.
+    const env = {
+      ...baseEnv,
+      REDIS_URL: redisUrlWithDb(12),
+      PORT: String(port),
+      AUTH_JWT_SECRET: 'a-secret-for-the-keep-case-of-the-demo',
+    };
+    let kept: (pid: number) => void = () => undefined;
+    let seenStdout = '';
+    const keeping = new Promise<number>((resolvePromise) => (kept = resolvePromise));
+    const running = runDemo(
+      ['--tickets', String(TICKETS), '--out', join(work, 'kept'), '--keep'],
+      env,
+      work,
+      (stdout, pid) => {
+        seenStdout = stdout;
+        if (stdout.includes('demo: press Ctrl-C')) kept(pid);
+      },
+    );
+    const pid = await Promise.race([
+      keeping,
+      running.then((run) => {
+        throw new Error(`the demo ended instead of keeping the apps:\n${run.stdout}\n${run.stderr}`);
+      }),
+    ]);
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const linkWithToken = (text: string): { link: URL; token: string } => {
+      const line = text.split('\n').find((l) => l.startsWith(`${apiUrl}/admin#token=`));
+      if (!line) throw new Error(`no sign-in link in:\n${text}`);
+      const link = new URL(line);
+      return { link, token: decodeURIComponent(link.hash.replace(/^#token=/, '')) };
+    };
+    const listJobs = (token: string) =>
+      fetch(`${apiUrl}/export-jobs`, { headers: { Authorization: `Bearer ${token}` } });
+    try {
+      // While kept: the API answers, and the printed link signs the admin in (the token only in the fragment).
+      expect((await fetch(`${apiUrl}/health/ready`)).status).toBe(200);
+      const printed = linkWithToken(seenStdout);
+      expect(printed.link.pathname).toBe('/admin');
+      expect(printed.link.search).toBe('');
+      const jobs = await listJobs(printed.token);
+      expect(jobs.status).toBe(200);
+      expect(((await jobs.json()) as { items: { status: string }[] }).items[0]?.status).toBe('completed');
+
+      // `npm run token -- <email> --url` prints the same kind of link for the API of its configuration.
+      const cli = await promisify(execFile)(process.execPath, [TOKEN_CLI, 'admin@acme.test', '--url'], {
+        env: { ...env, NODE_ENV: 'development' },
+      });
+      const fromCli = linkWithToken(cli.stdout);
+      expect(cli.stdout.trim()).toBe(fromCli.link.toString());
+      expect((await listJobs(fromCli.token)).status).toBe(200);
+    } catch (error) {
+      process.kill(-pid, 'SIGKILL');
+      throw error;
+    }
+
+    process.kill(pid, 'SIGINT');
+    const run = await running;
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(groupAlive(run.pid)).toBe(false);
+    expect(run.stdout).toContain('demo: stopped the API and the worker');
+    expect(SUMMARY.test(lastLine(run.stdout))).toBe(true);
+    await expect(fetch(`${apiUrl}/health/live`)).rejects.toThrow();
   });
 });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../apps/cli/src/cli';
 
-export const USAGE = 'usage: npm run demo -- [--tickets N] [--out DIR] [--timeout SECONDS]';
+export const USAGE = 'usage: npm run demo -- [--tickets N] [--out DIR] [--timeout SECONDS] [--keep]';
 
 export interface DemoOptions {
   /** Tickets of tenant acme (globex gets a tenth), as `npm run db:seed -- --tickets N`. */
@@ -10,6 +10,8 @@ export interface DemoOptions {
   readonly outDir: string;
   /** How long the export may take, from the request to `completed`. */
   readonly timeoutSeconds: number;
+  /** After the export, keep the API and the worker running (printing the sign-in link) until Ctrl-C. */
+  readonly keep: boolean;
 }
 
 export const DEFAULT_TICKETS = 200_000;
@@ -34,6 +36,7 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions {
     tickets: { type: 'string' },
     out: { type: 'string' },
     timeout: { type: 'string' },
+    keep: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(USAGE);
   const out = values.out ?? DEFAULT_OUT_DIR;
@@ -42,5 +45,6 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions {
     tickets: wholeNumber(values.tickets, 'tickets', DEFAULT_TICKETS, 1, 99_999_999),
     outDir: resolve(out),
     timeoutSeconds: wholeNumber(values.timeout, 'timeout', DEFAULT_TIMEOUT_SECONDS, 1, 86_400),
+    keep: values.keep ?? false,
   };
 }

@@ -1,5 +1,5 @@
-import { SystemClock } from '@app/infrastructure';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { RedisJobChangeSubscriber, SystemClock } from '@app/infrastructure';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import {
@@ -27,7 +27,7 @@ import {
   EventStreamSettings,
 } from './export-jobs/events/event-stream-settings';
 import { ExportJobEventsController } from './export-jobs/events/export-job-events.controller';
-import { JobChangeSubscriber } from './export-jobs/events/job-change-subscriber';
+import { JobChangeSource } from './export-jobs/events/job-change-subscriber';
 import { JobEventHub } from './export-jobs/events/job-event-hub';
 import { ExportJobsController } from './export-jobs/export-jobs.controller';
 import { ExportSourcesController } from './export-sources/export-sources.controller';
@@ -109,7 +109,10 @@ export class ApiModule {
             recheckMs: events?.recheckMs ?? DEFAULT_RECHECK_MS,
           } satisfies EventStreamSettings,
         },
-        { provide: JobChangeSubscriber, useFactory: () => JobChangeSubscriber.fromUrl(config.redisUrl) },
+        {
+          provide: JobChangeSource,
+          useFactory: () => new RedisJobChangeSubscriber(config.redisUrl, new Logger('JobChangeSubscriber')),
+        },
         JobEventHub,
         JobIdLogInterceptor,
         RedisProbe,

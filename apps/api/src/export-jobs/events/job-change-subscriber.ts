@@ -1,9 +1,11 @@
-import { Logger } from '@nestjs/common';
-import { RedisJobChangeSubscriber } from '@app/infrastructure';
+import type { JobChangeListener } from '@app/infrastructure';
 
-/** The API process's one subscription to job changes (a DI token of its own, built by ApiModule). */
-export class JobChangeSubscriber extends RedisJobChangeSubscriber {
-  static fromUrl(redisUrl: string): JobChangeSubscriber {
-    return new JobChangeSubscriber(redisUrl, new Logger('JobChangeSubscriber'));
-  }
+/**
+ * The process's one source of job changes: RedisJobChangeSubscriber in the app (ApiModule builds it from
+ * REDIS_URL), a hand-driven fake in the hub's spec.
+ */
+export abstract class JobChangeSource {
+  /** Starts delivering changes to `listener`; resolves once subscribed (or gave up waiting for Redis). */
+  abstract start(listener: JobChangeListener): Promise<void>;
+  abstract close(): void;
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { Clock, ExportJobReadModel, readableExportJob } from '@app/application';
 import type { Actor } from '@app/domain';
 import type { JobChange, JobChangeListener } from '@app/infrastructure';
-import { JobChangeSubscriber } from './job-change-subscriber';
+import { JobChangeSource } from './job-change-subscriber';
 import { EventStreamSettings } from './event-stream-settings';
 import { EventStreamCapacityError, TooManyEventStreamsError } from './event-stream.errors';
 import type { JobWatcher } from './job-event-stream';
@@ -42,17 +42,17 @@ export class JobEventHub implements JobChangeListener, OnModuleInit, OnModuleDes
     private readonly readModel: ExportJobReadModel,
     private readonly clock: Clock,
     private readonly settings: EventStreamSettings,
-    private readonly subscriber: JobChangeSubscriber,
+    private readonly changes: JobChangeSource,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.subscriber.start(this);
+    await this.changes.start(this);
   }
 
   /** Ends every stream before the HTTP server closes (it would wait for them), then unsubscribes. */
   onModuleDestroy(): void {
     for (const watch of [...this.watches.values()]) for (const watcher of [...watch.watchers]) watcher.end();
-    this.subscriber.close();
+    this.changes.close();
   }
 
   /** Open streams of this process (for tests and metrics). */
