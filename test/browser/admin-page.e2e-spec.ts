@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { readConfig } from '@app/infrastructure';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
@@ -12,13 +15,15 @@ import { testDataSource, testPool } from '../support/database';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { FaultProxy } from '../support/fault-proxy';
 import { readJob, waitForJob } from '../support/job-polling';
-import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+import { builtAppEnvironment, redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
 
 jest.setTimeout(60_000);
 
 /** This spec's own Redis database (see test/support/worker.ts). */
 const REDIS_DB = 3;
 const TICKETS = 4000;
+const TOKEN_CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'token.js');
+const execFileAsync = promisify(execFile);
 /** The worker reads PostgreSQL through this throttle while a scenario needs a running export to watch. */
 const SLOW = { throttle: { bytesPerSecond: 150_000 } } as const;
 const CRAWL = { throttle: { bytesPerSecond: 15_000 } } as const;
@@ -173,9 +178,17 @@ describeInBrowser('admin page in Chromium', () => {
     await rows.nth(49).waitFor();
     expect(await rows.count()).toBe(50);
 
-    // A sign-in link: the token goes to sessionStorage and leaves the address bar.
-    const linked = await signedIn('admin');
-    expect(linked.url()).not.toContain('token');
+    // The sign-in link `npm run token -- <email> --url` prints: the token goes to sessionStorage and leaves the
+    // address bar.
+    const printed = await execFileAsync(process.execPath, [TOKEN_CLI, acme.email('admin'), '--url'], {
+      env: builtAppEnvironment({ PORT: new URL(api.baseUrl).port }),
+    });
+    const link = printed.stdout.trim();
+    expect(link).toMatch(new RegExp(`^${api.baseUrl}/admin#token=[\\w.-]+$`));
+    const linked = await newPage();
+    await linked.goto(link);
+    await linked.getByRole('heading', { name: 'Ticket views' }).waitFor();
+    expect(linked.url()).toBe(`${api.baseUrl}/admin`);
     expect(await linked.evaluate(() => (globalThis as unknown as BrowserGlobals).sessionStorage.length)).toBe(
       1,
     );
