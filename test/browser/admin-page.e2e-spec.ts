@@ -376,6 +376,14 @@ describeInBrowser('admin page in Chromium', () => {
       opened.getByRole('button', { name: 'Download' }).click(),
     ]);
     expect(await readFile(await download.path(), 'utf8')).toBe('id,title\r\n1,hello\r\n');
+    // Its retention ends while the screen is open: the next Download says so in words (410).
+    await pool.query(`UPDATE export_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      old.id,
+    ]);
+    await opened.getByRole('button', { name: 'Download' }).click();
+    await opened
+      .getByText('The file has expired and was deleted. Start a new export to get the data again.')
+      .waitFor();
 
     const expired = await insertJob(dataSource, api.storage, {
       tenant: acme,
