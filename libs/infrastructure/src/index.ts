@@ -24,3 +24,6 @@ export { TypeormExportCleanupStore } from './persistence/repositories/typeorm-ex
 export { TypeormExportJobRepository } from './persistence/repositories/typeorm-export-job.repository';
 export { exitOnProcessFailure } from './logging/process-failure';
 export { redisErrorListener } from './queue/redis-error-log';
+// The PDF renderer, for `npm run docs:pdf-sample` and its specs.
+export { type PdfDocumentInfo, PdfTableEncoder } from './export/pdf/pdf-table-encoder';
+export { describeQuery } from './export/pdf/query-summary';

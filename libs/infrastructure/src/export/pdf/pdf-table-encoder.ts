@@ -1,0 +1,227 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { TicketColumn, TicketFieldType } from '@app/domain';
+import { DateTime } from 'luxon';
+import PDFDocument from 'pdfkit';
+import type { PdfPageSize } from '../../config/app-config';
+import { pdfFonts } from './pdf-fonts';
+import { type MeasureText, type TextRun, visualRuns, wrapText } from './pdf-text';
+
+/** What the title block says about the export, and how the pages are cut. */
+export interface PdfDocumentInfo {
+  /** The view's name, or null for an export of no saved view. */
+  readonly viewName: string | null;
+  /** Who requested the export (an email). */
+  readonly requestedBy: string;
+  readonly snapshotAt: Date;
+  /** The job's IANA zone: the snapshot time and every date cell are shown in it. */
+  readonly timezone: string;
+  readonly totalRows: number;
+  /** Filters, search and sort in one line (describeQuery). */
+  readonly querySummary: string;
+  readonly pageSize: PdfPageSize;
+}
+
+const MARGIN = 28;
+const BODY_SIZE = 7.5;
+const LINE_HEIGHT = BODY_SIZE * 1.3;
+const PAD_X = 3;
+const PAD_Y = 2.5;
+const FOOTER_SIZE = 7;
+const FOOTER_SPACE = 14;
+const RULE_COLOR = '#c8c8c8';
+const HEADER_FILL = '#e8e8e8';
+
+/** Share of the table's width by column type; text columns wrap, so they get the most. */
+const COLUMN_WEIGHTS: Readonly<Record<TicketFieldType, number>> = {
+  number: 0.55,
+  date: 1.05,
+  choice: 0.8,
+  tags: 1.3,
+  text: 2.6,
+};
+
+/**
+ * A landscape table of the rows (arrays of cell text in column order) as PDF bytes. The first page opens with a
+ * title block; every page repeats the header row and ends with "page N of M". Long text wraps inside its column; a
+ * row taller than a page goes on over the next pages.
+ *
+ * pdfkit holds the pages (`bufferPages`) until the end, because "of M" is known only then: the memory a file takes
+ * grows with its rows, and EXPORT_PDF_MAX_ROWS bounds it (10,000 rows: about 350 pages, 25 MB of heap measured).
+ * The bytes flow to storage as pdfkit emits them, most of them once the last page is done.
+ */
+export class PdfTableEncoder extends Transform {
+  private readonly doc: PDFKit.PDFDocument;
+  private readonly widths: number[];
+  private readonly headerLines: string[][];
+  private readonly bottom: number;
+  private y = MARGIN;
+  private rows = 0;
+  private ended: TransformCallback | null = null;
+
+  constructor(
+    private readonly columns: readonly TicketColumn[],
+    private readonly info: PdfDocumentInfo,
+  ) {
+    super({ writableObjectMode: true, writableHighWaterMark: 64 });
+    const title = info.viewName ?? 'Tickets';
+    this.doc = new PDFDocument({
+      size: info.pageSize === 'letter' ? 'LETTER' : 'A4',
+      layout: 'landscape',
+      margin: MARGIN,
+      bufferPages: true,
+      info: { Title: title, Author: info.requestedBy, CreationDate: info.snapshotAt },
+    });
+    for (const font of Object.values(pdfFonts())) this.doc.registerFont(font.name, font.data);
+    this.doc.on('data', (chunk: Buffer) => this.push(chunk));
+    this.doc.on('end', () => this.ended?.());
+    this.doc.on('error', (error: Error) => this.destroy(error));
+    const tableWidth = this.doc.page.width - 2 * MARGIN;
+    const weights = columns.map((column) => COLUMN_WEIGHTS[column.type]);
+    const total = weights.reduce((sum, weight) => sum + weight, 0) || 1;
+    this.widths = weights.map((weight) => (tableWidth * weight) / total);
+    this.bottom = this.doc.page.height - MARGIN - FOOTER_SPACE;
+    this.headerLines = columns.map((column, i) =>
+      wrapText(column.label, this.widths[i] - 2 * PAD_X, 'bold', this.measure(BODY_SIZE)),
+    );
+    this.drawTitleBlock(title);
+    this.drawHeader();
+  }
+
+  override _transform(cells: string[], _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.drawRow(cells);
+      this.rows++;
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      if (this.rows === 0)
+        this.drawText('No tickets match this export.', MARGIN + PAD_X, this.y + 12, 9, 'text');
+      this.stampPageNumbers();
+      this.ended = callback;
+      this.doc.end();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  /** Widths at one size, from pdfkit's own layout of the run in its font (shaping and kerning included). */
+  private measure(size: number): MeasureText {
+    return (text, font) => this.doc.font(font).fontSize(size).widthOfString(text);
+  }
+
+  /** One line already cut into visual runs, its baseline at `baseline`. */
+  private drawRuns(runs: readonly TextRun[], x: number, baseline: number, size: number): void {
+    let left = x;
+    for (const run of runs) {
+      this.doc
+        .font(run.font)
+        .fontSize(size)
+        .text(run.text, left, baseline, { lineBreak: false, baseline: 'alphabetic' });
+      left += run.width;
+    }
+  }
+
+  private drawText(text: string, x: number, baseline: number, size: number, base: 'text' | 'bold'): void {
+    this.drawRuns(visualRuns(text, base, this.measure(size)), x, baseline, size);
+  }
+
+  /** `text` on one line of `width`, cut with an ellipsis when it is longer. */
+  private oneLine(text: string, width: number, size: number, base: 'text' | 'bold'): string {
+    const lines = wrapText(text, width - 10, base, this.measure(size));
+    return lines.length > 1 ? `${lines[0]} …` : (lines[0] ?? '');
+  }
+
+  private drawTitleBlock(title: string): void {
+    const { info } = this;
+    const width = this.doc.page.width - 2 * MARGIN;
+    const snapshot = DateTime.fromJSDate(info.snapshotAt, { zone: info.timezone });
+    const rows = `${info.totalRows.toLocaleString('en-US')} ticket${info.totalRows === 1 ? '' : 's'}`;
+    const facts = `Requested by ${info.requestedBy} · Snapshot ${snapshot.toFormat('yyyy-MM-dd HH:mm:ss')} ${info.timezone} (UTC${snapshot.toFormat('ZZ')}) · ${rows}`;
+    this.drawText(this.oneLine(title, width, 13, 'bold'), MARGIN, MARGIN + 12, 13, 'bold');
+    this.drawText(this.oneLine(facts, width, 8.5, 'text'), MARGIN, MARGIN + 27, 8.5, 'text');
+    this.drawText(this.oneLine(info.querySummary, width, 8.5, 'text'), MARGIN, MARGIN + 39, 8.5, 'text');
+    this.y = MARGIN + 48;
+  }
+
+  private drawHeader(): void {
+    const lines = Math.max(1, ...this.headerLines.map((l) => l.length));
+    const height = lines * LINE_HEIGHT + 2 * PAD_Y;
+    this.doc
+      .rect(
+        MARGIN,
+        this.y,
+        this.widths.reduce((a, b) => a + b, 0),
+        height,
+      )
+      .fill(HEADER_FILL)
+      .fillColor('black');
+    this.drawCells(this.headerLines, 0, lines, 'bold');
+    this.y += height;
+  }
+
+  private newPage(): void {
+    this.doc.addPage();
+    this.y = MARGIN;
+    this.drawHeader();
+  }
+
+  /** Lines [from, to) of every cell, from the current y. */
+  private drawCells(cellLines: readonly string[][], from: number, to: number, base: 'text' | 'bold'): void {
+    const measure = this.measure(BODY_SIZE);
+    let x = MARGIN;
+    cellLines.forEach((lines, i) => {
+      for (let line = from; line < Math.min(to, lines.length); line++) {
+        const baseline = this.y + PAD_Y + (line - from) * LINE_HEIGHT + BODY_SIZE;
+        this.drawRuns(visualRuns(lines[line], base, measure), x + PAD_X, baseline, BODY_SIZE);
+      }
+      x += this.widths[i];
+    });
+  }
+
+  private drawRow(cells: readonly string[]): void {
+    const measure = this.measure(BODY_SIZE);
+    const cellLines = this.columns.map((_, i) =>
+      wrapText(cells[i] ?? '', this.widths[i] - 2 * PAD_X, 'text', measure),
+    );
+    const lines = Math.max(1, ...cellLines.map((l) => l.length));
+    const height = lines * LINE_HEIGHT + 2 * PAD_Y;
+    // A row that fits on a page is never split: it starts a new page instead.
+    if (this.y + height > this.bottom && height <= this.bottom - MARGIN - 3 * LINE_HEIGHT) this.newPage();
+    for (let from = 0; from < lines;) {
+      const fit = Math.floor((this.bottom - this.y - 2 * PAD_Y) / LINE_HEIGHT);
+      if (fit < 1) {
+        this.newPage();
+        continue;
+      }
+      const to = Math.min(lines, from + fit);
+      this.drawCells(cellLines, from, to, 'text');
+      this.y += (to - from) * LINE_HEIGHT + 2 * PAD_Y;
+      this.doc
+        .moveTo(MARGIN, this.y)
+        .lineTo(this.doc.page.width - MARGIN, this.y)
+        .lineWidth(0.4)
+        .strokeColor(RULE_COLOR)
+        .stroke();
+      from = to;
+      if (from < lines) this.newPage();
+    }
+  }
+
+  /** "page N of M" at the foot of every page, once M is known. */
+  private stampPageNumbers(): void {
+    const { start, count } = this.doc.bufferedPageRange();
+    const measure = this.measure(FOOTER_SIZE);
+    for (let page = start; page < start + count; page++) {
+      this.doc.switchToPage(page);
+      const label = `page ${page - start + 1} of ${count}`;
+      const baseline = this.doc.page.height - MARGIN;
+      const x = this.doc.page.width - MARGIN - measure(label, 'text');
+      this.drawText(label, x, baseline, FOOTER_SIZE, 'text');
+    }
+  }
+}
