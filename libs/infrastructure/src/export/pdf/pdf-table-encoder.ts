@@ -28,6 +28,8 @@ const PAD_X = 3;
 const PAD_Y = 2.5;
 const FOOTER_SIZE = 7;
 const FOOTER_SPACE = 14;
+/** The title block above the first page's table: the view's name, who and when, filters and sort. */
+const TITLE_BLOCK_HEIGHT = 48;
 const RULE_COLOR = '#c8c8c8';
 const HEADER_FILL = '#e8e8e8';
 
@@ -40,22 +42,26 @@ const COLUMN_WEIGHTS: Readonly<Record<TicketFieldType, number>> = {
   text: 2.6,
 };
 
+/** Rows drawn between two yields to the event loop: the worker's lock renewals and cancel checks go on. */
+const ROWS_PER_SLICE = 200;
+
 /**
  * A landscape table of the rows (arrays of cell text in column order) as PDF bytes. The first page opens with a
  * title block; every page repeats the header row and ends with "page N of M". Long text wraps inside its column; a
  * row taller than a page goes on over the next pages.
  *
- * pdfkit holds the pages (`bufferPages`) until the end, because "of M" is known only then: the memory a file takes
- * grows with its rows, and EXPORT_PDF_MAX_ROWS bounds it (10,000 rows: about 350 pages, 25 MB of heap measured).
- * The bytes flow to storage as pdfkit emits them, most of them once the last page is done.
+ * "of M" is known only once every row is laid out, so the rows are laid out (wrapped into lines) as they come and
+ * kept; at the end a dry run of the pagination counts the pages, and the pages are drawn and flushed one by one.
+ * Keeping the wrapped text costs about what the text weighs; keeping pdfkit's pages instead (`bufferPages`)
+ * held 435 MB more at 10,000 rows. EXPORT_PDF_MAX_ROWS bounds what is kept.
  */
 export class PdfTableEncoder extends Transform {
   private readonly doc: PDFKit.PDFDocument;
   private readonly widths: number[];
   private readonly headerLines: string[][];
   private readonly bottom: number;
-  private y = MARGIN;
-  private rows = 0;
+  /** Every row so far, wrapped: its cells' lines. */
+  private readonly rows: string[][][] = [];
   private ended: TransformCallback | null = null;
 
   constructor(
@@ -63,34 +69,37 @@ export class PdfTableEncoder extends Transform {
     private readonly info: PdfDocumentInfo,
   ) {
     super({ writableObjectMode: true, writableHighWaterMark: 64 });
-    const title = info.viewName ?? 'Tickets';
     this.doc = new PDFDocument({
       size: info.pageSize === 'letter' ? 'LETTER' : 'A4',
       layout: 'landscape',
       margin: MARGIN,
-      bufferPages: true,
-      info: { Title: title, Author: info.requestedBy, CreationDate: info.snapshotAt },
+      info: { Title: this.title, Author: info.requestedBy, CreationDate: info.snapshotAt },
     });
     for (const font of Object.values(pdfFonts())) this.doc.registerFont(font.name, font.data);
     this.doc.on('data', (chunk: Buffer) => this.push(chunk));
     this.doc.on('end', () => this.ended?.());
     this.doc.on('error', (error: Error) => this.destroy(error));
     const tableWidth = this.doc.page.width - 2 * MARGIN;
-    const weights = columns.map((column) => COLUMN_WEIGHTS[column.type]);
+    // The title is what a reader looks for: it gets the widest column.
+    const weights = columns.map((column) => (column.key === 'title' ? 4 : COLUMN_WEIGHTS[column.type]));
     const total = weights.reduce((sum, weight) => sum + weight, 0) || 1;
     this.widths = weights.map((weight) => (tableWidth * weight) / total);
     this.bottom = this.doc.page.height - MARGIN - FOOTER_SPACE;
     this.headerLines = columns.map((column, i) =>
       wrapText(column.label, this.widths[i] - 2 * PAD_X, 'bold', this.measure(BODY_SIZE)),
     );
-    this.drawTitleBlock(title);
-    this.drawHeader();
+  }
+
+  private get title(): string {
+    return this.info.viewName ?? 'Tickets';
   }
 
   override _transform(cells: string[], _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      this.drawRow(cells);
-      this.rows++;
+      const measure = this.measure(BODY_SIZE);
+      this.rows.push(
+        this.columns.map((_, i) => wrapText(cells[i] ?? '', this.widths[i] - 2 * PAD_X, 'text', measure)),
+      );
       callback();
     } catch (error) {
       callback(error as Error);
@@ -98,15 +107,68 @@ export class PdfTableEncoder extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    try {
-      if (this.rows === 0)
-        this.drawText('No tickets match this export.', MARGIN + PAD_X, this.y + 12, 9, 'text');
-      this.stampPageNumbers();
-      this.ended = callback;
-      this.doc.end();
-    } catch (error) {
-      callback(error as Error);
+    const dryRun = this.pages(0, false);
+    let counted = dryRun.next();
+    while (counted.done !== true) counted = dryRun.next();
+    const pageCount = counted.value;
+    const drawing = this.pages(pageCount, true);
+    const slice = (): void => {
+      try {
+        for (let i = 0; i < ROWS_PER_SLICE; i++) {
+          if (drawing.next().done) {
+            this.ended = callback;
+            this.doc.end();
+            return;
+          }
+        }
+        setImmediate(slice);
+      } catch (error) {
+        callback(error as Error);
+      }
+    };
+    slice();
+  }
+
+  /**
+   * The one pagination, run twice: dry (`draw` false) to count the pages, then drawing, each page flushed as the
+   * next one starts. Yields after each row; returns the page count.
+   */
+  private *pages(pageCount: number, draw: boolean): Generator<void, number> {
+    let page = 1;
+    if (draw) this.drawTitleBlock();
+    let y = this.header(MARGIN + TITLE_BLOCK_HEIGHT, draw);
+    const newPage = (): void => {
+      if (draw) {
+        this.drawFooter(page, pageCount);
+        this.doc.addPage();
+      }
+      page++;
+      y = this.header(MARGIN, draw);
+    };
+    for (const cellLines of this.rows) {
+      const lines = Math.max(1, ...cellLines.map((l) => l.length));
+      // A row that fits on a page is never split: it starts a new page instead.
+      const height = lines * LINE_HEIGHT + 2 * PAD_Y;
+      if (y + height > this.bottom && height <= this.bottom - MARGIN - 3 * LINE_HEIGHT) newPage();
+      for (let from = 0; from < lines;) {
+        const fit = Math.floor((this.bottom - y - 2 * PAD_Y) / LINE_HEIGHT);
+        if (fit < 1) {
+          newPage();
+          continue;
+        }
+        const to = Math.min(lines, from + fit);
+        if (draw) this.drawCells(cellLines, from, to, y, 'text');
+        y += (to - from) * LINE_HEIGHT + 2 * PAD_Y;
+        if (draw) this.drawRule(y);
+        from = to;
+        if (from < lines) newPage();
+      }
+      yield;
     }
+    if (draw && this.rows.length === 0)
+      this.drawText('No tickets match this export.', MARGIN + PAD_X, y + 12, 9, 'text');
+    if (draw) this.drawFooter(page, pageCount);
+    return page;
   }
 
   /** Widths at one size, from pdfkit's own layout of the run in its font (shaping and kerning included). */
@@ -136,92 +198,68 @@ export class PdfTableEncoder extends Transform {
     return lines.length > 1 ? `${lines[0]} …` : (lines[0] ?? '');
   }
 
-  private drawTitleBlock(title: string): void {
+  private drawTitleBlock(): void {
     const { info } = this;
     const width = this.doc.page.width - 2 * MARGIN;
     const snapshot = DateTime.fromJSDate(info.snapshotAt, { zone: info.timezone });
     const rows = `${info.totalRows.toLocaleString('en-US')} ticket${info.totalRows === 1 ? '' : 's'}`;
     const facts = `Requested by ${info.requestedBy} · Snapshot ${snapshot.toFormat('yyyy-MM-dd HH:mm:ss')} ${info.timezone} (UTC${snapshot.toFormat('ZZ')}) · ${rows}`;
-    this.drawText(this.oneLine(title, width, 13, 'bold'), MARGIN, MARGIN + 12, 13, 'bold');
+    this.drawText(this.oneLine(this.title, width, 13, 'bold'), MARGIN, MARGIN + 12, 13, 'bold');
     this.drawText(this.oneLine(facts, width, 8.5, 'text'), MARGIN, MARGIN + 27, 8.5, 'text');
     this.drawText(this.oneLine(info.querySummary, width, 8.5, 'text'), MARGIN, MARGIN + 39, 8.5, 'text');
-    this.y = MARGIN + 48;
   }
 
-  private drawHeader(): void {
+  /** The header row at `y` (drawn or not); returns the y below it. */
+  private header(y: number, draw: boolean): number {
     const lines = Math.max(1, ...this.headerLines.map((l) => l.length));
     const height = lines * LINE_HEIGHT + 2 * PAD_Y;
-    this.doc
-      .rect(
-        MARGIN,
-        this.y,
-        this.widths.reduce((a, b) => a + b, 0),
-        height,
-      )
-      .fill(HEADER_FILL)
-      .fillColor('black');
-    this.drawCells(this.headerLines, 0, lines, 'bold');
-    this.y += height;
+    if (draw) {
+      this.doc
+        .rect(
+          MARGIN,
+          y,
+          this.widths.reduce((a, b) => a + b, 0),
+          height,
+        )
+        .fill(HEADER_FILL)
+        .fillColor('black');
+      this.drawCells(this.headerLines, 0, lines, y, 'bold');
+    }
+    return y + height;
   }
 
-  private newPage(): void {
-    this.doc.addPage();
-    this.y = MARGIN;
-    this.drawHeader();
-  }
-
-  /** Lines [from, to) of every cell, from the current y. */
-  private drawCells(cellLines: readonly string[][], from: number, to: number, base: 'text' | 'bold'): void {
+  /** Lines [from, to) of every cell, from `y` down. */
+  private drawCells(
+    cellLines: readonly string[][],
+    from: number,
+    to: number,
+    y: number,
+    base: 'text' | 'bold',
+  ): void {
     const measure = this.measure(BODY_SIZE);
     let x = MARGIN;
     cellLines.forEach((lines, i) => {
       for (let line = from; line < Math.min(to, lines.length); line++) {
-        const baseline = this.y + PAD_Y + (line - from) * LINE_HEIGHT + BODY_SIZE;
+        const baseline = y + PAD_Y + (line - from) * LINE_HEIGHT + BODY_SIZE;
         this.drawRuns(visualRuns(lines[line], base, measure), x + PAD_X, baseline, BODY_SIZE);
       }
       x += this.widths[i];
     });
   }
 
-  private drawRow(cells: readonly string[]): void {
-    const measure = this.measure(BODY_SIZE);
-    const cellLines = this.columns.map((_, i) =>
-      wrapText(cells[i] ?? '', this.widths[i] - 2 * PAD_X, 'text', measure),
-    );
-    const lines = Math.max(1, ...cellLines.map((l) => l.length));
-    const height = lines * LINE_HEIGHT + 2 * PAD_Y;
-    // A row that fits on a page is never split: it starts a new page instead.
-    if (this.y + height > this.bottom && height <= this.bottom - MARGIN - 3 * LINE_HEIGHT) this.newPage();
-    for (let from = 0; from < lines;) {
-      const fit = Math.floor((this.bottom - this.y - 2 * PAD_Y) / LINE_HEIGHT);
-      if (fit < 1) {
-        this.newPage();
-        continue;
-      }
-      const to = Math.min(lines, from + fit);
-      this.drawCells(cellLines, from, to, 'text');
-      this.y += (to - from) * LINE_HEIGHT + 2 * PAD_Y;
-      this.doc
-        .moveTo(MARGIN, this.y)
-        .lineTo(this.doc.page.width - MARGIN, this.y)
-        .lineWidth(0.4)
-        .strokeColor(RULE_COLOR)
-        .stroke();
-      from = to;
-      if (from < lines) this.newPage();
-    }
+  private drawRule(y: number): void {
+    this.doc
+      .moveTo(MARGIN, y)
+      .lineTo(this.doc.page.width - MARGIN, y)
+      .lineWidth(0.4)
+      .strokeColor(RULE_COLOR)
+      .stroke();
   }
 
-  /** "page N of M" at the foot of every page, once M is known. */
-  private stampPageNumbers(): void {
-    const { start, count } = this.doc.bufferedPageRange();
-    const measure = this.measure(FOOTER_SIZE);
-    for (let page = start; page < start + count; page++) {
-      this.doc.switchToPage(page);
-      const label = `page ${page - start + 1} of ${count}`;
-      const baseline = this.doc.page.height - MARGIN;
-      const x = this.doc.page.width - MARGIN - measure(label, 'text');
-      this.drawText(label, x, baseline, FOOTER_SIZE, 'text');
-    }
+  /** "page N of M" at the foot of the current page. */
+  private drawFooter(page: number, pageCount: number): void {
+    const label = `page ${page} of ${pageCount}`;
+    const x = this.doc.page.width - MARGIN - this.measure(FOOTER_SIZE)(label, 'text');
+    this.drawText(label, x, this.doc.page.height - MARGIN, FOOTER_SIZE, 'text');
   }
 }
