@@ -215,6 +215,21 @@ describeWithPoppler('PDF exports (API + worker process, local storage, read back
     });
   });
 
+  it('lists pdf in GET /export-sources and in the OpenAPI document', async () => {
+    const sources = await request(api.baseUrl).get('/export-sources').set(admin);
+    expect(sources.status).toBe(200);
+    expect((sources.body as { items: { formats: string[] }[] }).items[0].formats).toContain('pdf');
+    const openapi = await request(api.baseUrl).get('/docs-json');
+    expect(JSON.stringify(openapi.body)).toContain('EXPORT_JOB.TOO_LARGE');
+  });
+
+  it('lets only users with the export permission request a PDF', async () => {
+    const viewer = bearer(tokenFor(api.config, acme, 'viewer'));
+    const refused = await request(api.baseUrl).post('/export-jobs').set(viewer).send({ format: 'pdf' });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'ACCESS_DENIED' });
+  });
+
   it(`refuses more rows than EXPORT_PDF_MAX_ROWS with 422 EXPORT_JOB.TOO_LARGE, creating no job`, async () => {
     const before = await pool.query('SELECT count(*) FROM export_jobs WHERE tenant_id = $1', [acme.id]);
     const refused = await create({ filters: statusIn('open', 'pending', 'solved') });
