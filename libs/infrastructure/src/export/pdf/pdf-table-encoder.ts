@@ -36,10 +36,10 @@ const HEADER_FILL = '#e8e8e8';
 /** Share of the table's width by column type; text columns wrap, so they get the most. */
 const COLUMN_WEIGHTS: Readonly<Record<TicketFieldType, number>> = {
   number: 0.55,
-  date: 1.05,
+  date: 1.35,
   choice: 0.8,
   tags: 1.3,
-  text: 2.6,
+  text: 1.9,
 };
 
 /** Rows drawn between two yields to the event loop: the worker's lock renewals and cancel checks go on. */
