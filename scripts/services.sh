@@ -35,6 +35,17 @@ if [ ! -d node_modules/pg ]; then
   exit 1
 fi
 
+# poppler-utils (pdftotext, pdfinfo, pdffonts) read the PDF exports back in test/engine/pdf-export.e2e-spec.ts.
+# Installed on Debian as root when missing; elsewhere that spec is skipped, saying so.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
+    say "installing poppler-utils (PDF specs) from the distribution's packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+  else
+    say "poppler-utils (pdftotext) is missing: the PDF specs will be skipped"
+  fi
+fi
+
 if quiet_check; then
   say "PostgreSQL and Redis answer"
   exit 0

@@ -23,6 +23,8 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     EXPORT_MAX_ACTIVE_PER_USER: String(limits.maxActivePerUser),
     EXPORT_ATTEMPT_TIMEOUT_S: String(limits.attemptTimeoutSeconds),
     EXPORT_STALL_AFTER_S: String(limits.stallAfterSeconds),
+    EXPORT_PDF_MAX_ROWS: String(limits.rowCaps.pdf),
+    EXPORT_PDF_PAGE_SIZE: limits.pdfPageSize,
     CLEANUP_CRON: config.cleanupCron,
     EXPORT_RECONCILE_INTERVAL_S: String(config.reconcileIntervalSeconds),
     EVENTS_MAX_STREAMS_PER_USER: String(config.events.maxStreamsPerUser),

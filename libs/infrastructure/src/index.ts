@@ -27,3 +27,6 @@ export { redisErrorListener } from './queue/redis-error-log';
 export { type JobChange, JOB_CHANGE_CHANNEL, encodeJobChange } from './events/job-change-channel';
 export { RedisJobChangePublisher, type JobChangePublisher } from './events/redis-job-change-publisher';
 export { RedisJobChangeSubscriber, type JobChangeListener } from './events/redis-job-change-subscriber';
+// The PDF renderer, for `npm run docs:pdf-sample` and its specs.
+export { type PdfDocumentInfo, PdfTableEncoder } from './export/pdf/pdf-table-encoder';
+export { describeQuery } from './export/pdf/query-summary';

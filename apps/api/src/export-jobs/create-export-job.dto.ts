@@ -68,7 +68,12 @@ export class CreateExportJobDto implements CreateExportJobInput {
   @IsString()
   viewId?: string;
 
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv' })
+  @ApiPropertyOptional({
+    enum: EXPORT_FORMATS,
+    default: 'csv',
+    description:
+      'pdf: a landscape table (header on every page, "page N of M"), at most EXPORT_PDF_MAX_ROWS rows (else 422 EXPORT_JOB.TOO_LARGE)',
+  })
   @IsOptional()
   @IsString()
   format?: string;

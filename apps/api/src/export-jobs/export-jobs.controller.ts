@@ -113,6 +113,13 @@ export class ExportJobsController {
   @ApiConflictResponse({ description: 'Idempotency-Key reused with another body', content: problem })
   @ApiResponse({ status: 413, description: 'Body over 1 MB', content: problem })
   @ApiResponse({ status: 415, description: 'Body not application/json', content: problem })
+  @ApiResponse({
+    status: 422,
+    description:
+      'EXPORT_JOB.TOO_LARGE: more rows than the format allows (pdf: EXPORT_PDF_MAX_ROWS, default 10000); ' +
+      'TICKET_VIEW.INVALID: the stored view no longer validates',
+    content: problem,
+  })
   @ApiTooManyRequestsResponse({ description: 'Too many active jobs; see Retry-After', content: problem })
   async create(
     @Caller() caller: CallContext,

@@ -1,5 +1,9 @@
+import type { ExportRowCaps } from '@app/domain';
+
 /** The engine's knobs, from configuration. */
 export abstract class ExportEngineSettings {
+  /** EXPORT_<FORMAT>_MAX_ROWS: the most rows a file of each capped format may hold (none when absent). */
+  abstract readonly rowCaps?: ExportRowCaps;
   abstract readonly retentionHours: number;
   abstract readonly maxAttempts: number;
   /**

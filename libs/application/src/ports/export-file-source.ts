@@ -5,6 +5,8 @@ export interface ExportFileRequest {
   readonly tenantId: string;
   /** The requester: what `@me` means. */
   readonly requesterId: string;
+  /** The requester's email, as a PDF's title block names who asked for it. */
+  readonly requesterEmail: string;
   /** Tickets created after it, or deleted at or before it, are not exported. */
   readonly requestedAt: Date;
   readonly query: ExportJobQuery;

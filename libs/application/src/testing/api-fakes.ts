@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream';
-import { ConcurrentUpdateError, ExportJob, type ExportJobProps } from '@app/domain';
+import {
+  ConcurrentUpdateError,
+  ExportJob,
+  type ExportJobProps,
+  type ExportRowCaps,
+  type TicketQuery,
+} from '@app/domain';
 import type { AuditEntry } from '../ports/audit-log';
 import { AuditLog } from '../ports/audit-log';
 import { Clock } from '../ports/clock';
@@ -19,6 +25,7 @@ import {
   type StoredFileRecord,
 } from '../ports/export-job.repository';
 import { ExportRequestSettings } from '../ports/export-request-settings';
+import { type TicketListPage, TicketListReader, type TicketListRequest } from '../ports/ticket-list.reader';
 import {
   FileStorage,
   type ObjectUpload,
@@ -253,7 +260,29 @@ export class InMemoryStorage extends FileStorage {
   }
 }
 
-export const settings = (maxActivePerRequester = 3): ExportRequestSettings => ({
+export const settings = (
+  maxActivePerRequester = 3,
+  rowCaps: ExportRowCaps = { pdf: 10_000 },
+): ExportRequestSettings => ({
   maxActivePerRequester,
   retryAfterSeconds: 30,
+  rowCaps,
 });
+
+/** The ticket list as far as a row cap asks: `matching` tickets match every query; each count is recorded. */
+export class CountingTicketListReader extends TicketListReader {
+  readonly counts: { readonly query: TicketQuery; readonly limit: number }[] = [];
+
+  constructor(private readonly matching = 0) {
+    super();
+  }
+
+  page(): Promise<TicketListPage> {
+    return unexpected('TicketListReader.page');
+  }
+
+  countUpTo(request: Omit<TicketListRequest, 'limit' | 'cursor'>, limit: number): Promise<number> {
+    this.counts.push({ query: request.query, limit });
+    return Promise.resolve(Math.min(this.matching, limit));
+  }
+}

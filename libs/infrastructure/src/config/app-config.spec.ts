@@ -35,6 +35,8 @@ describe('loadConfig', () => {
         maxActivePerUser: 3,
         attemptTimeoutSeconds: 1800,
         stallAfterSeconds: 300,
+        rowCaps: { pdf: 10_000 },
+        pdfPageSize: 'a4',
       },
       events: { maxStreamsPerUser: 5, maxStreams: 1000 },
       corsOrigins: [],
@@ -74,6 +76,11 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', '*'],
     ['CORS_ORIGINS', 'https://admin.example.com/app'],
     ['CORS_ORIGINS', 'https://ok.example.com,ftp://files.example.com'],
+    ['EXPORT_PDF_MAX_ROWS', '0'],
+    ['EXPORT_PDF_MAX_ROWS', 'lots'],
+    ['EXPORT_PDF_MAX_ROWS', '100001'],
+    ['EXPORT_PDF_PAGE_SIZE', 'a3'],
+    ['EXPORT_PDF_PAGE_SIZE', 'legal'],
   ])('stops on a bad %s naming the variable', (variable, value) => {
     const load = (): unknown => loadConfig({ AUTH_JWT_SECRET: SECRET, [variable]: value });
 
@@ -103,6 +110,16 @@ describe('loadConfig', () => {
     expect(requireJwtSecret(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: PRODUCTION_SECRET }))).toBe(
       PRODUCTION_SECRET,
     );
+  });
+
+  it('reads the PDF cap and page size', () => {
+    const { exports } = loadConfig({
+      AUTH_JWT_SECRET: SECRET,
+      EXPORT_PDF_MAX_ROWS: '250',
+      EXPORT_PDF_PAGE_SIZE: 'letter',
+    });
+    expect(exports.rowCaps).toEqual({ pdf: 250 });
+    expect(exports.pdfPageSize).toBe('letter');
   });
 
   it('reads the stall bound of running exports in seconds', () => {

@@ -1,3 +1,5 @@
+import type { ExportRowCaps } from '@app/domain';
+
 /**
  * The one typed configuration, validated once at start. Nothing else reads the environment: a bad value stops
  * the process with a message naming the variable.
@@ -5,6 +7,8 @@
 export type AppEnvironment = 'production' | 'development' | 'test' | 'demo';
 export type StorageDriver = 'local' | 's3';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+/** EXPORT_PDF_PAGE_SIZE (the pages are landscape). */
+export type PdfPageSize = 'a4' | 'letter';
 
 export interface AppConfig {
   readonly environment: AppEnvironment;
@@ -48,6 +52,13 @@ export interface AppConfig {
      * attempt's first row, so counting and the sort before the first row are not judged by it.
      */
     readonly stallAfterSeconds: number;
+    /**
+     * The most rows an export of each capped format may hold (EXPORT_<FORMAT>_MAX_ROWS): a request over it is
+     * refused with 422 EXPORT_JOB.TOO_LARGE, a job counted over it fails at `counting` with that code.
+     */
+    readonly rowCaps: ExportRowCaps;
+    /** EXPORT_PDF_PAGE_SIZE. */
+    readonly pdfPageSize: PdfPageSize;
   };
   /** The live event streams of the API (GET /export-jobs/:id/events). */
   readonly events: {
@@ -228,6 +239,10 @@ export function loadConfig(env: Env): AppConfig {
       maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
       attemptTimeoutSeconds: integer(env, 'EXPORT_ATTEMPT_TIMEOUT_S', 1800, 1, 7 * 24 * 3600),
       stallAfterSeconds: integer(env, 'EXPORT_STALL_AFTER_S', 300, 5, 24 * 3600),
+      rowCaps: {
+        pdf: integer(env, 'EXPORT_PDF_MAX_ROWS', 10_000, 1, 100_000),
+      },
+      pdfPageSize: oneOf<PdfPageSize>(env, 'EXPORT_PDF_PAGE_SIZE', ['a4', 'letter'], 'a4'),
     },
     events: {
       maxStreamsPerUser: integer(env, 'EVENTS_MAX_STREAMS_PER_USER', 5, 1, 1000),

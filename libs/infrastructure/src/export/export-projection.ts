@@ -37,6 +37,23 @@ function csvCell(key: TicketColumnKey): string {
   }
 }
 
+/** What a PDF cell shows: text as typed (nothing evaluates it, so no formula guard), dates to the minute. */
+function pdfCell(key: TicketColumnKey): string {
+  const sql = columnSql(key);
+  switch (findTicketColumn(key)?.type) {
+    case 'number':
+      return `${sql}::text`;
+    case 'date':
+      return `to_char(${sql}, 'YYYY-MM-DD HH24:MI')`;
+    case 'tags':
+      return `array_to_string(${sql}, '${CSV_TAG_SEPARATOR}')`;
+    case 'text':
+    case 'choice':
+    case undefined:
+      return sql;
+  }
+}
+
 function jsonValue(key: TicketColumnKey): string {
   const sql = columnSql(key);
   return findTicketColumn(key)?.type === 'date' ? isoDate(sql) : sql;
@@ -44,11 +61,12 @@ function jsonValue(key: TicketColumnKey): string {
 
 /**
  * What Postgres hands over for each row, ready to write: for CSV one text cell per column (labels joined, dates
- * in the job's zone, tags joined, formula guard applied); for JSON and NDJSON a single cell holding the row's
+ * in the job's zone, tags joined, formula guard applied); for PDF the same cells as shown on paper; for JSON and NDJSON a single cell holding the row's
  * JSON object keyed by column key, with typed values (numbers, strings, tag arrays, nulls).
  */
 export function exportProjection(format: ExportFormat, columns: readonly TicketColumnKey[]): SelectItem[] {
   if (format === 'csv') return columns.map((key, i) => ({ alias: `c${i}`, sql: csvCell(key) }));
+  if (format === 'pdf') return columns.map((key, i) => ({ alias: `c${i}`, sql: pdfCell(key) }));
   const pairs = columns.map((key) => `'${key}', ${jsonValue(key)}`).join(', ');
   return [{ alias: 'row', sql: `json_build_object(${pairs})::text` }];
 }

@@ -2,6 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { ExportFormat, TicketColumn } from '@app/domain';
 import { format as csvFormat } from 'fast-csv';
 import { type CopyTextBatch, unescapeCopyCell } from './copy-text';
+import { type PdfDocumentInfo, PdfTableEncoder } from './pdf/pdf-table-encoder';
 
 /** CONTRACT §6: UTF-8 with BOM, RFC 4180 quoting, CRLF after every row (the last one included). */
 const CSV_OPTIONS = {
@@ -136,6 +137,7 @@ class NdjsonEncoder extends CopyTextTransform {
 export function fileEncoder(
   format: ExportFormat,
   columns: readonly TicketColumn[],
+  pdf?: PdfDocumentInfo,
 ): [Transform, ...Transform[]] {
   switch (format) {
     case 'csv':
@@ -144,5 +146,8 @@ export function fileEncoder(
       return [new JsonArrayEncoder()];
     case 'ndjson':
       return [new NdjsonEncoder()];
+    case 'pdf':
+      if (!pdf) throw new Error('a PDF file needs its title block (PdfDocumentInfo)');
+      return [new CopyTextRows(), new PdfTableEncoder(columns, pdf)];
   }
 }

@@ -8,6 +8,9 @@ import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
 import { CopyTextBatches } from './copy-text';
 import { exportProjection } from './export-projection';
 import { fileEncoder } from './file-encoders';
+import type { PdfPageSize } from '../config/app-config';
+import type { PdfDocumentInfo } from './pdf/pdf-table-encoder';
+import { describeQuery } from './pdf/query-summary';
 
 export interface PgExportTimeouts {
   /** The read timeout of the count, which may take long on a big table (EXPORT_ATTEMPT_TIMEOUT_S bounds it). */
@@ -44,6 +47,8 @@ export class PgExportFileSource extends ExportFileSource {
     private readonly pool: Pool,
     private readonly batchSize: number,
     private readonly timeouts: PgExportTimeouts,
+    /** EXPORT_PDF_PAGE_SIZE. */
+    private readonly pdfPageSize: PdfPageSize = 'a4',
   ) {
     super();
   }
@@ -79,6 +84,7 @@ export class PgExportFileSource extends ExportFileSource {
         Number(counted.rows[0].count),
         this.batchSize,
         this.timeouts.copyIdleTimeoutMs ?? DEFAULT_COPY_IDLE_TIMEOUT_MS,
+        this.pdfPageSize,
       );
     } catch (error) {
       client.release(true);
@@ -100,6 +106,7 @@ class PgExportFile implements ExportFile {
     readonly totalRows: number,
     private readonly batchSize: number,
     private readonly copyIdleTimeoutMs: number,
+    private readonly pdfPageSize: PdfPageSize,
   ) {}
 
   get rowsRead(): number {
@@ -113,7 +120,7 @@ class PgExportFile implements ExportFile {
     const columns = query.columns
       .map((key) => findTicketColumn(key))
       .filter((c): c is TicketColumn => c !== undefined);
-    const stages = fileEncoder(format, columns);
+    const stages = fileEncoder(format, columns, format === 'pdf' ? this.pdfInfo() : undefined);
     const file = stages[stages.length - 1];
     // An error anywhere, or the reader destroying the file, destroys every stage (the COPY too, below).
     pipeline([batches, ...stages], () => undefined);
@@ -139,6 +146,20 @@ class PgExportFile implements ExportFile {
       (error: Error) => batches.destroy(error),
     );
     return file;
+  }
+
+  /** The title block of a PDF: what was exported, for whom, as of when. */
+  private pdfInfo(): PdfDocumentInfo {
+    const { query, requesterEmail } = this.request;
+    return {
+      viewName: query.viewName,
+      requestedBy: requesterEmail,
+      snapshotAt: this.snapshotAt,
+      timezone: query.timezone,
+      totalRows: this.totalRows,
+      querySummary: describeQuery(query),
+      pageSize: this.pdfPageSize,
+    };
   }
 
   /**

@@ -58,9 +58,12 @@ export class ExportEngineModule {
         {
           provide: ExportFileSource,
           useFactory: (pool: Pool) =>
-            new PgExportFileSource(pool, config.exports.batchSize, {
-              longQueryTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
-            }),
+            new PgExportFileSource(
+              pool,
+              config.exports.batchSize,
+              { longQueryTimeoutMs: config.exports.attemptTimeoutSeconds * 1000 },
+              config.exports.pdfPageSize,
+            ),
           inject: [EXPORT_PG_POOL],
         },
         {
@@ -78,6 +81,7 @@ export class ExportEngineModule {
             progressIntervalMs: 500,
             attemptTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
             stallAfterMs: config.exports.stallAfterSeconds * 1000,
+            rowCaps: config.exports.rowCaps,
           } satisfies ExportEngineSettings,
         },
         {

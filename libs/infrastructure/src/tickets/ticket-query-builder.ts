@@ -194,6 +194,19 @@ export class TicketQueryBuilder {
     };
   }
 
+  /**
+   * How many rows match, counted no further than `limit`: what a row cap needs to know, at the cost of reading at
+   * most `limit` rows whatever the table holds.
+   */
+  countUpTo(limit: number): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    return {
+      text: `SELECT count(*)::bigint AS count FROM (SELECT 1${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n LIMIT ${params.add(limit, 'integer')}) capped`,
+      values: params.values,
+    };
+  }
+
   /** The cursor that continues after `row` (a row returned by `select`). */
   cursorAfter(row: Readonly<Record<string, unknown>>): string {
     const keys = this.sortKeys.map((_, i) => row[`_k${i}`]);

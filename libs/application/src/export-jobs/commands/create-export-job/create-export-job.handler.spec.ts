@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
 import type { TicketViewRecord } from '../../../ports/ticket-view.repository';
 import {
+  CountingTicketListReader,
   FakeExportJobRepository,
   FakeTicketViewRepository,
   FixedClock,
@@ -45,7 +46,14 @@ function setup(maxActive = 3) {
   const views = new FakeTicketViewRepository([OPEN_VIEW, SOMEONE_ELSES_VIEW, BROKEN_VIEW]);
   const queue = new RecordingQueue();
   const clock = new FixedClock(NOW);
-  const handler = new CreateExportJobHandler(jobs, views, queue, clock, settings(maxActive));
+  const handler = new CreateExportJobHandler(
+    jobs,
+    views,
+    queue,
+    clock,
+    settings(maxActive),
+    new CountingTicketListReader(),
+  );
   const run = (input: CreateExportJobInput, key: string | null = null, actor: Actor = agent) =>
     handler.execute(new CreateExportJobCommand({ actor, ip: '10.0.0.7', userAgent: 'jest' }, input, key));
   return { jobs, queue, clock, run };
@@ -70,6 +78,7 @@ describe('CreateExportJobHandler', () => {
       new RecordingQueue(),
       new FixedClock(NOW),
       settings(3),
+      new CountingTicketListReader(),
     );
     const { details } = await handler.execute(
       new CreateExportJobCommand(

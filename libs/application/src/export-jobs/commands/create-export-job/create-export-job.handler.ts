@@ -4,7 +4,10 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   type Actor,
   canRequestExport,
+  checkRowCap,
+  type ExportFormat,
   ExportJob,
+  type ExportJobQuery,
   type FieldError,
   parseExportRequest,
   parseExportViewId,
@@ -16,6 +19,7 @@ import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { ExportRequestSettings } from '../../../ports/export-request-settings';
+import { TicketListReader } from '../../../ports/ticket-list.reader';
 import { TicketViewRepository } from '../../../ports/ticket-view.repository';
 import { queryOfView } from '../../../tickets/stored-view';
 import { exportJobDetails, exportJobView } from '../../queries/export-job-details';
@@ -36,6 +40,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
     private readonly queue: ExportQueue,
     private readonly clock: Clock,
     private readonly settings: ExportRequestSettings,
+    private readonly tickets: TicketListReader,
   ) {}
 
   async execute({ context, input, idempotencyKey }: CreateExportJobCommand): Promise<CreateExportJobResult> {
@@ -58,14 +63,16 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
     const viewId = parseExportViewId(input.viewId, viewIdErrors);
     const view = viewId === null ? null : await this.findView(actor, viewId);
     const { source, format, query } = parseExportRequest(input, view, viewIdErrors);
+    // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
+    const resolved = resolveMe(query, actor.userId);
+    await this.refuseOverCap(actor, format, resolved, now);
     const job = ExportJob.request({
       id: randomUUID(),
       tenantId: actor.tenantId,
       requestedBy: { id: actor.userId, email: actor.email },
       source,
       format,
-      // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
-      query: resolveMe(query, actor.userId),
+      query: resolved,
       now,
       idempotencyKey,
       requestHash,
@@ -93,6 +100,23 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
     await this.enqueue(job);
     return { details: exportJobDetails(exportJobView(job), actor, now), created: true };
+  }
+
+  /** A format with a row cap (EXPORT_<FORMAT>_MAX_ROWS) refuses, before any job exists, a query that passes it. */
+  private async refuseOverCap(
+    actor: Actor,
+    format: ExportFormat,
+    query: ExportJobQuery,
+    now: Date,
+  ): Promise<void> {
+    const caps = this.settings.rowCaps ?? {};
+    const maxRows = caps[format];
+    if (maxRows === undefined) return;
+    const rows = await this.tickets.countUpTo(
+      { tenantId: actor.tenantId, me: actor.userId, query, timezone: query.timezone, now },
+      maxRows + 1,
+    );
+    checkRowCap(caps, format, rows);
   }
 
   /** The view, visible to the actor, read once: a stored view that no longer validates is TICKET_VIEW.INVALID. */

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { exportFileName, exportObjectKey, type ExportJob, FORMAT_FILE_TYPES } from '@app/domain';
+import {
+  checkRowCap,
+  exportFileName,
+  exportObjectKey,
+  type ExportJob,
+  type ExportRowCaps,
+  FORMAT_FILE_TYPES,
+} from '@app/domain';
 import type { Clock } from '../../../ports/clock';
 import type { ExportFile, ExportFileSource } from '../../../ports/export-file-source';
 import type { ExportJobRepository } from '../../../ports/export-job.repository';
@@ -23,6 +30,8 @@ export interface ExportAttemptParts {
   readonly retentionHours: number;
   /** EXPORT_ATTEMPT_TIMEOUT_S in ms: past it the attempt stops and the job fails with EXPORT_JOB.TIMED_OUT. */
   readonly attemptTimeoutMs: number;
+  /** EXPORT_<FORMAT>_MAX_ROWS: a file counted over its format's cap fails with EXPORT_JOB.TOO_LARGE. */
+  readonly rowCaps?: ExportRowCaps;
 }
 
 /**
@@ -56,12 +65,15 @@ export class ExportAttempt {
       file = await files.open({
         tenantId: job.tenantId,
         requesterId: job.requestedById,
+        requesterEmail: job.requestedByEmail,
         requestedAt: job.requestedAt,
         query: job.query,
         format: job.format,
       });
       progress.throwIfStopped();
       throwIfTimedOut();
+      // A file over its format's cap fails at `counting`, not retried (the request was checked when it came in).
+      checkRowCap(this.parts.rowCaps ?? {}, job.format, file.totalRows);
       await this.enter('exporting', 0, file.totalRows);
       const body = await upload.begin(exportObjectKey(job), {
         contentType: FORMAT_FILE_TYPES[job.format].contentType,

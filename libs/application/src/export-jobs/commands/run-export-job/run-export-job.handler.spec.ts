@@ -16,7 +16,7 @@ import { RunExportJobHandler } from './run-export-job.handler';
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The engine's ports as strict fakes sharing one log, and the handler wired to them. */
-function setup(attemptTimeoutMs = 60_000) {
+function setup(attemptTimeoutMs = 60_000, rowCaps = {}) {
   const log: string[] = [];
   const jobs = new LoggingJobRepository(log);
   const files = new FakeFileSource(log);
@@ -28,6 +28,7 @@ function setup(attemptTimeoutMs = 60_000) {
     progressIntervalMs: 5,
     attemptTimeoutMs,
     stallAfterMs: 300_000,
+    rowCaps,
   };
   const handler = new RunExportJobHandler(
     jobs,
@@ -193,6 +194,22 @@ describe('RunExportJobHandler', () => {
       attempts: 1,
       error: { code: 'EXPORT_JOB.TIMED_OUT' },
     });
+    expect(storage.objects.size).toBe(0);
+  });
+
+  it('fails a file counted over its format cap at counting with EXPORT_JOB.TOO_LARGE, not retried, uploading nothing', async () => {
+    const { log, jobs, storage, queued, run } = setup(60_000, { pdf: 2 });
+    const job = queued({ format: 'pdf' });
+    expect(await run(job)).toBe('failed');
+    expect(jobs.stored(job.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: {
+        code: 'EXPORT_JOB.TOO_LARGE',
+        message: expect.stringContaining('EXPORT_PDF_MAX_ROWS') as string,
+      },
+    });
+    expect(log.some((line) => line.startsWith('begin '))).toBe(false);
     expect(storage.objects.size).toBe(0);
   });
 

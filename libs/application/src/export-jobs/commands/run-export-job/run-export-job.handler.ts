@@ -60,6 +60,7 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
       clock: this.clock,
       retentionHours,
       attemptTimeoutMs,
+      rowCaps: this.settings.rowCaps,
     }).run();
   }
 }
