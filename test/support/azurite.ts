@@ -1,0 +1,282 @@
+import { type AppConfig } from '@app/infrastructure';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, request, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type AzureConfig = AppConfig['storage']['azure'];
+
+/** Azurite's well-known development account (published by Microsoft; not a secret). */
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** The connection string of Azurite's account at `endpoint` (Azurite itself, or a proxy in front of it). */
+export function azuriteConnectionString(endpoint: string): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint}/${AZURITE_ACCOUNT};`;
+}
+
+/** AppConfig.storage.azure for Azurite's account at `endpoint`. */
+export function azuriteConfig(endpoint: string, container: string): AzureConfig {
+  return {
+    connectionString: azuriteConnectionString(endpoint),
+    account: null,
+    accountKey: null,
+    container,
+    requestTimeoutMs: 60_000,
+  };
+}
+
+export interface AzuriteServer {
+  /** http://127.0.0.1:<port> (the account is the first path segment). */
+  readonly endpoint: string;
+  readonly container: string;
+  readonly azure: AzureConfig;
+  close(): Promise<void>;
+}
+
+const AZURITE_BLOB = require.resolve('azurite/dist/src/blob/main.js');
+const LISTENING = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/;
+
+/**
+ * Azurite's blob service as a child process on 127.0.0.1 and a free port, in memory (nothing on disk), with one empty
+ * container. `--skipApiVersionCheck`: the SDK may speak a newer API version than this Azurite knows.
+ */
+export async function startAzurite(container = 'exports-test'): Promise<AzuriteServer> {
+  const child = spawn(
+    process.execPath,
+    [
+      AZURITE_BLOB,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--inMemoryPersistence',
+      '--extentMemoryLimit',
+      '512',
+      '--disableTelemetry',
+      '--skipApiVersionCheck',
+      '--silent',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const port = await listeningPort(child);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const azure = azuriteConfig(endpoint, container);
+  await containerOf(azure).create();
+  return {
+    endpoint,
+    container,
+    azure,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Azurite did not start within 20 s:\n${output}`));
+    }, 20_000);
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = LISTENING.exec(output);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', read);
+      child.stdout?.resume();
+      child.stderr?.resume();
+      resolve(Number(match[1]));
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** A client of the container (straight to `azure`'s endpoint), for checks made beside the code under test. */
+export function containerOf(azure: AzureConfig) {
+  return BlobServiceClient.fromConnectionString(azure.connectionString ?? '').getContainerClient(
+    azure.container ?? '',
+  );
+}
+
+/** Names of the committed blobs under `prefix` (uncommitted blocks are not blobs). */
+export async function blobNames(azure: AzureConfig, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const blob of containerOf(azure).listBlobsFlat({ prefix })) names.push(blob.name);
+  return names;
+}
+
+/** What a worker needs to write to `azure` (Azurite, or a proxy in front of it). */
+export function azureEnv(azure: AzureConfig): Record<string, string> {
+  return {
+    STORAGE_DRIVER: 'azure',
+    AZURE_STORAGE_CONNECTION_STRING: azure.connectionString ?? '',
+    AZURE_CONTAINER: azure.container ?? '',
+  };
+}
+
+export type BlobOperation =
+  | 'StageBlock'
+  | 'CommitBlockList'
+  | 'PutBlob'
+  | 'GetBlob'
+  | 'GetBlobProperties'
+  | 'DeleteBlob'
+  | 'Container'
+  | 'Other';
+
+export interface BlobRequest {
+  readonly operation: BlobOperation;
+  readonly container: string | null;
+  readonly key: string | null;
+  /** Status the client got (null while unanswered; faults included). */
+  status: number | null;
+}
+
+type Match = BlobOperation | ((request: BlobRequest) => boolean);
+
+export interface BlobProxy {
+  readonly endpoint: string;
+  readonly requests: BlobRequest[];
+  /** The most StageBlock requests that were ever in flight at once. */
+  readonly peakStagesInFlight: number;
+  /** Answer the next `count` matching requests with `status` and the Azure error `code`. */
+  failNext(count: number, status: number, code: string, match?: Match): void;
+  /** Answer every matching request with `status` and `code` until clearFaults(). */
+  failWhile(match: Match, status: number, code: string): void;
+  /** Reset the connection of the next `count` matching requests, without an answer (ECONNRESET). */
+  resetNext(count: number, match?: Match): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of Azurite that records every Blob request and injects faults: an Azure error answer, or a
+ * connection reset. Requests are forwarded with their headers unchanged (Shared Key signs the path and headers,
+ * not the host's port).
+ */
+export async function startBlobProxy(target: string): Promise<BlobProxy> {
+  const upstream = new URL(target);
+  const agent = new Agent({ keepAlive: true });
+  const requests: BlobRequest[] = [];
+  const faults: { match: Match; status: number; code: string; remaining: number }[] = [];
+  let stages = 0;
+  let peakStages = 0;
+
+  const matches = (match: Match, r: BlobRequest): boolean =>
+    typeof match === 'function' ? match(r) : match === r.operation;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const entry = classify(req.method ?? 'GET', req.url ?? '/');
+    requests.push(entry);
+    if (entry.operation === 'StageBlock') {
+      stages += 1;
+      peakStages = Math.max(peakStages, stages);
+      res.once('close', () => (stages -= 1));
+    }
+    const fault = faults.find((f) => f.remaining > 0 && matches(f.match, entry));
+    if (fault !== undefined) {
+      fault.remaining -= 1;
+      req.resume(); // drain an unread body (a 4 MiB block) before answering
+      if (!req.readableEnded) await once(req, 'end');
+      if (fault.status === 0) {
+        req.socket.resetAndDestroy();
+        return;
+      }
+      entry.status = fault.status;
+      const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${fault.code}</Code><Message>Fault injected by the test</Message></Error>`;
+      res.writeHead(fault.status, {
+        'content-type': 'application/xml',
+        'content-length': Buffer.byteLength(body),
+        'x-ms-error-code': fault.code,
+        'x-ms-request-id': 'proxy',
+      });
+      res.end(body);
+      return;
+    }
+    const forwarded = request({
+      host: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      agent,
+    });
+    req.pipe(forwarded);
+    const [upstreamRes] = (await once(forwarded, 'response')) as [IncomingMessage];
+    entry.status = upstreamRes.statusCode ?? 502;
+    const headers = { ...upstreamRes.headers };
+    delete headers.connection;
+    delete headers['keep-alive'];
+    res.writeHead(entry.status, headers);
+    upstreamRes.pipe(res);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    get peakStagesInFlight() {
+      return peakStages;
+    },
+    failNext(count, status, code, match = () => true) {
+      faults.push({ match, status, code, remaining: count });
+    },
+    failWhile(match, status, code) {
+      faults.push({ match, status, code, remaining: Number.POSITIVE_INFINITY });
+    },
+    resetNext(count, match = () => true) {
+      faults.push({ match, status: 0, code: '', remaining: count });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+      agent.destroy();
+    },
+  };
+}
+
+/** Tells a Blob REST request (path style: /account/container/key?query) by its method and query. */
+function classify(method: string, url: string): BlobRequest {
+  const { pathname, searchParams: q } = new URL(url, 'http://proxy');
+  const [, , container, ...rest] = pathname.split('/');
+  const key = rest.length === 0 || rest.join('/') === '' ? null : rest.map(decodeURIComponent).join('/');
+  const comp = q.get('comp');
+  const operation = ((): BlobOperation => {
+    if (q.get('restype') === 'container') return 'Container';
+    if (key === null) return 'Other';
+    if (method === 'PUT' && comp === 'block') return 'StageBlock';
+    if (method === 'PUT' && comp === 'blocklist') return 'CommitBlockList';
+    if (method === 'PUT' && comp === null) return 'PutBlob';
+    if (method === 'GET' && comp === null) return 'GetBlob';
+    if (method === 'HEAD') return 'GetBlobProperties';
+    if (method === 'DELETE') return 'DeleteBlob';
+    return 'Other';
+  })();
+  return { operation, container: container ?? null, key, status: null };
+}
