@@ -141,6 +141,8 @@ export interface BlobRequest {
   readonly operation: BlobOperation;
   readonly container: string | null;
   readonly key: string | null;
+  /** The Range (x-ms-range) a read asked for, if any. */
+  readonly range: string | null;
   /** Status the client got (null while unanswered; faults included). */
   status: number | null;
 }
@@ -156,6 +158,8 @@ export interface BlobProxy {
   failNext(count: number, status: number, code: string, match?: Match): void;
   /** Answer every matching request with `status` and `code` until clearFaults(). */
   failWhile(match: Match, status: number, code: string): void;
+  /** Hold every matching request `ms` before forwarding it (a slow Azure), until clearFaults(). */
+  slowDown(match: Match, ms: number): void;
   /** Reset the connection of the next `count` matching requests, without an answer (ECONNRESET). */
   resetNext(count: number, match?: Match): void;
   clearFaults(): void;
@@ -172,6 +176,7 @@ export async function startBlobProxy(target: string): Promise<BlobProxy> {
   const agent = new Agent({ keepAlive: true });
   const requests: BlobRequest[] = [];
   const faults: { match: Match; status: number; code: string; remaining: number }[] = [];
+  const latencies: { match: Match; ms: number }[] = [];
   let stages = 0;
   let peakStages = 0;
 
@@ -179,7 +184,11 @@ export async function startBlobProxy(target: string): Promise<BlobProxy> {
     typeof match === 'function' ? match(r) : match === r.operation;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const entry = classify(req.method ?? 'GET', req.url ?? '/');
+    const range = req.headers['x-ms-range'] ?? req.headers.range;
+    const entry: BlobRequest = {
+      ...classify(req.method ?? 'GET', req.url ?? '/'),
+      range: typeof range === 'string' ? range : null,
+    };
     requests.push(entry);
     if (entry.operation === 'StageBlock') {
       stages += 1;
@@ -206,6 +215,8 @@ export async function startBlobProxy(target: string): Promise<BlobProxy> {
       res.end(body);
       return;
     }
+    const latency = latencies.find((l) => matches(l.match, entry));
+    if (latency !== undefined) await new Promise((resolve) => setTimeout(resolve, latency.ms));
     const forwarded = request({
       host: upstream.hostname,
       port: upstream.port,
@@ -246,11 +257,15 @@ export async function startBlobProxy(target: string): Promise<BlobProxy> {
     failWhile(match, status, code) {
       faults.push({ match, status, code, remaining: Number.POSITIVE_INFINITY });
     },
+    slowDown(match, ms) {
+      latencies.push({ match, ms });
+    },
     resetNext(count, match = () => true) {
       faults.push({ match, status: 0, code: '', remaining: count });
     },
     clearFaults() {
       faults.length = 0;
+      latencies.length = 0;
     },
     async close() {
       server.closeAllConnections();
@@ -262,7 +277,7 @@ export async function startBlobProxy(target: string): Promise<BlobProxy> {
 }
 
 /** Tells a Blob REST request (path style: /account/container/key?query) by its method and query. */
-function classify(method: string, url: string): BlobRequest {
+function classify(method: string, url: string): Omit<BlobRequest, 'range'> {
   const { pathname, searchParams: q } = new URL(url, 'http://proxy');
   const [, , container, ...rest] = pathname.split('/');
   const key = rest.length === 0 || rest.join('/') === '' ? null : rest.map(decodeURIComponent).join('/');
