@@ -29,7 +29,7 @@ import { redisUrlWithDb, startWorker, type RunningWorker } from '../support/work
 
 jest.setTimeout(90_000);
 
-const BIG_ROWS = 40_000; // about 10 MB of wide CSV: three 4 MiB blocks
+const BIG_ROWS = 40_000; // about 10 MB of wide CSV: five 2 MiB blocks
 const SMALL_ROWS = 300; // a few KB: one Put Blob
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 

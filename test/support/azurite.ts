@@ -1,21 +1,15 @@
 import { type AppConfig } from '@app/infrastructure';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, request, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  azuriteConnectionString,
+  ensureContainer,
+  startAzurite as startAzuriteProcess,
+} from '../../tools/shared/azurite';
 
 export type AzureConfig = AppConfig['storage']['azure'];
-
-/** Azurite's well-known development account (published by Microsoft; not a secret). */
-export const AZURITE_ACCOUNT = 'devstoreaccount1';
-export const AZURITE_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
-/** The connection string of Azurite's account at `endpoint` (Azurite itself, or a proxy in front of it). */
-export function azuriteConnectionString(endpoint: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint}/${AZURITE_ACCOUNT};`;
-}
 
 /** AppConfig.storage.azure for Azurite's account at `endpoint`. */
 export function azuriteConfig(endpoint: string, container: string): AzureConfig {
@@ -36,72 +30,12 @@ export interface AzuriteServer {
   close(): Promise<void>;
 }
 
-const AZURITE_BLOB = require.resolve('azurite/dist/src/blob/main.js');
-const LISTENING = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/;
-
-/**
- * Azurite's blob service as a child process on 127.0.0.1 and a free port, in memory (nothing on disk), with one empty
- * container. `--skipApiVersionCheck`: the SDK may speak a newer API version than this Azurite knows.
- */
+/** Azurite in memory on 127.0.0.1 and a free port (tools/shared/azurite.ts), with one empty container. */
 export async function startAzurite(container = 'exports-test'): Promise<AzuriteServer> {
-  const child = spawn(
-    process.execPath,
-    [
-      AZURITE_BLOB,
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      '0',
-      '--inMemoryPersistence',
-      '--extentMemoryLimit',
-      '512',
-      '--disableTelemetry',
-      '--skipApiVersionCheck',
-      '--silent',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const port = await listeningPort(child);
-  const endpoint = `http://127.0.0.1:${port}`;
-  const azure = azuriteConfig(endpoint, container);
-  await containerOf(azure).create();
-  return {
-    endpoint,
-    container,
-    azure,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
-    },
-  };
-}
-
-function listeningPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`Azurite did not start within 20 s:\n${output}`));
-    }, 20_000);
-    const read = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = LISTENING.exec(output);
-      if (match === null) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', read);
-      child.stdout?.resume();
-      child.stderr?.resume();
-      resolve(Number(match[1]));
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Azurite exited with ${code}:\n${output}`));
-    });
-  });
+  const azurite = await startAzuriteProcess();
+  const azure = azuriteConfig(azurite.endpoint, container);
+  await ensureContainer(azurite.connectionString, container);
+  return { endpoint: azurite.endpoint, container, azure, close: () => azurite.close() };
 }
 
 /** A client of the container (straight to `azure`'s endpoint), for checks made beside the code under test. */

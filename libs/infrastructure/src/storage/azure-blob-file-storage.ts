@@ -23,13 +23,16 @@ import { assertValidObjectKey } from './local-file-storage';
 
 /**
  * Size of the blocks a streamed upload stages. A block blob holds at most 50,000 blocks, so the largest object this
- * adapter writes is 4 MiB x 50,000 = 195 GiB (over a billion rows of the default columns).
+ * adapter writes is 2 MiB x 50,000 = 97 GiB (about 600 million rows of the default columns). Measured with the
+ * bench at 980k rows against Azurite: 4 MiB blocks took the worker's peak RSS to 158 MB, 2 MiB to the figure in
+ * the README, at the same speed.
  */
-export const AZURE_BLOCK_SIZE = 4 * 1024 * 1024;
+export const AZURE_BLOCK_SIZE = 2 * 1024 * 1024;
 /**
- * Blocks staged concurrently. An upload holds the block being filled plus the blocks in flight, so at most
- * (1 + 2) x 4 MiB = 12 MiB whatever the size of the export. An object of at most one block is sent as a single
- * Put Blob instead (no block list; it is still journaled, since a lost attempt may have committed it).
+ * Blocks staged concurrently. An upload holds the block being filled plus the blocks in flight (reused, never
+ * more), so at most (1 + 2) x 2 MiB = 6 MiB whatever the size of the export. An object of at most one block is
+ * sent as a single Put Blob instead (no block list; it is still journaled, since a lost attempt may have
+ * committed it).
  */
 export const AZURE_BLOCKS_IN_FLIGHT = 2;
 const MAX_BLOCKS = 50_000;
@@ -207,6 +210,17 @@ export class AzureBlobFileStorage implements FileStorage {
     }
   }
 
+  /**
+   * Creates the container unless it exists (`npm run azure:container`, the compose profile's one-shot): the service
+   * itself never creates it, so a misspelt AZURE_CONTAINER fails the readiness check instead of writing elsewhere.
+   */
+  async createContainerIfMissing(): Promise<boolean> {
+    const { succeeded } = await send(this.timeoutMs, undefined, (abortSignal) =>
+      this.client.createIfNotExists({ abortSignal }),
+    );
+    return succeeded;
+  }
+
   private blob(key: string): BlockBlobClient {
     assertValidObjectKey(key);
     return this.client.getBlockBlobClient(key);
@@ -222,8 +236,13 @@ export class AzureBlobFileStorage implements FileStorage {
 class AzureObjectUpload implements ObjectUpload {
   readonly body: Writable;
   private readonly uploadId = randomUUID();
-  private block = Buffer.allocUnsafe(AZURE_BLOCK_SIZE);
+  private block: Buffer = Buffer.allocUnsafe(AZURE_BLOCK_SIZE);
   private filled = 0;
+  /**
+   * Blocks whose staging settled, reused for the next ones: the upload allocates at most 1 + AZURE_BLOCKS_IN_FLIGHT
+   * blocks in all, instead of one per block written for the garbage collector to catch up with.
+   */
+  private readonly spare: Buffer[] = [];
   private readonly blockIds: string[] = [];
   private sizeBytes = 0;
   private started?: Promise<void>;
@@ -296,11 +315,15 @@ class AzureObjectUpload implements ObjectUpload {
       'base64',
     );
     this.blockIds.push(id);
-    this.block = Buffer.allocUnsafe(AZURE_BLOCK_SIZE);
+    const block = this.block;
+    this.block = this.spare.pop() ?? Buffer.allocUnsafe(AZURE_BLOCK_SIZE);
     this.filled = 0;
     void this.track(
       this.request((abortSignal) => this.blob.stageBlock(id, data, data.length, { abortSignal })),
-    ).catch(() => undefined); // its failure stops the upload (request() records it)
+    )
+      // Once settled (retries included) the SDK holds the block no more. A failure stops the upload (request()).
+      .then(() => void this.spare.push(block))
+      .catch(() => undefined);
   }
 
   /** Stages the rest and commits the block list, or sends the whole object as one Put Blob. */
