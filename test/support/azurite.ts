@@ -150,7 +150,8 @@ export async function startBlobProxy(target: string): Promise<BlobProxy> {
       return;
     }
     const latency = latencies.find((l) => matches(l.match, entry));
-    if (latency !== undefined) await new Promise((resolve) => setTimeout(resolve, latency.ms));
+    // Unref'd: a request still held when the spec ends does not keep jest alive.
+    if (latency !== undefined) await new Promise((resolve) => setTimeout(resolve, latency.ms).unref());
     const forwarded = request({
       host: upstream.hostname,
       port: upstream.port,

@@ -317,6 +317,32 @@ describe('AzureBlobFileStorage (Azurite behind a recording proxy)', () => {
     await expect(dead.check()).rejects.toMatchObject({ code: 'STORAGE.UNAVAILABLE' });
   });
 
+  it('a call Azure holds past AZURE_REQUEST_TIMEOUT_MS fails as a TimeoutError (an outage); abort() ends calls in flight at once', async () => {
+    const impatient = new AzureBlobFileStorage({
+      ...azuriteConfig(proxy.endpoint, azurite.container),
+      requestTimeoutMs: 1_000,
+    });
+    proxy.slowDown('StageBlock', 10_000);
+    const key = newKey();
+    const upload = await impatient.beginUpload(key, csv);
+    const writing = pipeline(generated(10 * MiB).stream, upload.body).catch((error: unknown) => error);
+    const startedAt = Date.now();
+    const failure = await upload.done().catch((error: unknown) => error);
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+    expect(failure).toMatchObject({ name: 'TimeoutError' });
+    expect(classifyFailure(failure)).toBe('outage');
+    expect(await writing).toBeInstanceOf(Error);
+
+    const patient = await storage.beginUpload(newKey(), csv);
+    const stopped = pipeline(generated(10 * MiB).stream, patient.body).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // blocks are held by the proxy
+    const abortAt = Date.now();
+    await patient.abort();
+    expect(Date.now() - abortAt).toBeLessThan(1_000);
+    await expect(patient.done()).rejects.toMatchObject({ code: 'STORAGE.UPLOAD_ABORTED' });
+    expect(await stopped).toBeInstanceOf(Error);
+  });
+
   it('createContainerIfMissing() creates the container once (npm run azure:container), then finds it', async () => {
     const fresh = new AzureBlobFileStorage(azuriteConfig(proxy.endpoint, `created-${Date.now()}`));
     await expect(fresh.check()).rejects.toMatchObject({ code: 'STORAGE.UNAVAILABLE' });
