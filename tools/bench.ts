@@ -23,14 +23,18 @@ import { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import S3rver from 's3rver';
 import { parseArgs, runCli, UsageError } from '../apps/cli/src/cli';
+import { ensureContainer, startAzurite } from './shared/azurite';
 import { ExportServiceClient } from './shared/http-client';
 import { AppProcess, freePort } from './shared/processes';
 
-const USAGE = 'usage: npm run bench -- [--tickets N] [--drivers local,s3]';
+const USAGE = 'usage: npm run bench -- [--tickets N] [--drivers local,s3,azure]';
+const DRIVERS = ['local', 's3', 'azure'] as const;
+type Driver = (typeof DRIVERS)[number];
+const AZURE_CONTAINER = 'bench';
 const VIEW = 'All tickets';
 
 interface Measurement {
-  readonly driver: 'local' | 's3';
+  readonly driver: Driver;
   readonly rows: number;
   readonly baselineRowsPerSecond: number;
   readonly serviceRowsPerSecond: number;
@@ -51,9 +55,9 @@ runCli('bench', async () => {
   const tickets = Number(values.tickets ?? 1_000_000);
   if (!Number.isInteger(tickets) || tickets < 10)
     throw new UsageError(`--tickets takes a whole number >= 10 (${USAGE})`);
-  const drivers = (values.drivers ?? 'local,s3').split(',');
-  if (drivers.some((d) => d !== 'local' && d !== 's3'))
-    throw new UsageError(`--drivers takes local and/or s3 (${USAGE})`);
+  const drivers = (values.drivers ?? 'local,s3').split(',') as Driver[];
+  if (drivers.some((d) => !DRIVERS.includes(d)))
+    throw new UsageError(`--drivers takes local, s3 and/or azure (${USAGE})`);
 
   const base = readConfig();
   const url = new URL(base.databaseUrl);
@@ -64,14 +68,19 @@ runCli('bench', async () => {
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
   const work = await mkdtemp(join(tmpdir(), 'export-bench-'));
   const s3rver = drivers.includes('s3') ? await startS3rver(join(work, 's3')) : null;
+  const azurite = drivers.includes('azure') ? await startAzurite() : null;
   const children: ChildProcess[] = [];
   try {
+    if (azurite) await ensureContainer(azurite.connectionString, AZURE_CONTAINER);
     const seeded = await seedDatabase(pool, { tickets, reset: true, nastyStrings: nastyStrings() });
     log(`seeded in ${seeded.seconds.toFixed(1)} s`);
     await pool.query('VACUUM ANALYZE tickets');
     const results: Measurement[] = [];
-    for (const driver of drivers as ('local' | 's3')[]) {
-      const env = benchEnv(base, databaseUrl, driver, work, s3rver?.endpoint ?? null);
+    for (const driver of drivers) {
+      const env = benchEnv(base, databaseUrl, driver, work, {
+        s3Endpoint: s3rver?.endpoint ?? null,
+        azureConnectionString: azurite?.connectionString ?? null,
+      });
       const config = loadConfig(env);
       await flushQueue(String(env.REDIS_URL));
       const api = await startProcess('api', env, null, children);
@@ -99,6 +108,7 @@ runCli('bench', async () => {
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await s3rver?.close();
+    await azurite?.close();
     await pool.end();
     await rm(work, { recursive: true, force: true });
   }
@@ -128,7 +138,7 @@ async function measureBaseline(
   pool: Pool,
   config: AppConfig,
   view: BenchView,
-  driver: 'local' | 's3',
+  driver: Driver,
 ): Promise<{ rows: number; seconds: number }> {
   const query = buildTicketQuery(view, {});
   const requestedAt = new Date();
@@ -185,10 +195,11 @@ async function measureService(
 function benchEnv(
   base: AppConfig,
   databaseUrl: string,
-  driver: 'local' | 's3',
+  driver: Driver,
   work: string,
-  s3Endpoint: string | null,
+  servers: { s3Endpoint: string | null; azureConnectionString: string | null },
 ): NodeJS.ProcessEnv {
+  const { s3Endpoint, azureConnectionString } = servers;
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -207,6 +218,12 @@ function benchEnv(
       S3_ACCESS_KEY_ID: 'S3RVER',
       S3_SECRET_ACCESS_KEY: 'S3RVER',
       S3_FORCE_PATH_STYLE: 'true',
+    });
+  }
+  if (driver === 'azure' && azureConnectionString) {
+    Object.assign(env, {
+      AZURE_STORAGE_CONNECTION_STRING: azureConnectionString,
+      AZURE_CONTAINER: AZURE_CONTAINER,
     });
   }
   return env;

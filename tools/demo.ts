@@ -4,6 +4,7 @@ import { type AppConfig, readConfig, signAccessToken } from '@app/infrastructure
 import { Pool } from 'pg';
 import { runCli } from '../apps/cli/src/cli';
 import { signInLink } from '../apps/cli/src/sign-in-link';
+import { startDemoAzurite } from './demo/azurite';
 import { databaseName, findUser, migrate, type SeedOutcome, seedTickets } from './demo/database';
 import { downloadExport, type DownloadedFile } from './demo/download';
 import { DemoFailure, firstLine } from './demo/failure';
@@ -70,6 +71,12 @@ runCli('demo', async () => {
   process.on('exit', () => stack.killNow());
 
   let summary: string;
+  // STORAGE_DRIVER=azure with UseDevelopmentStorage=true: an Azurite of the demo's own (else null).
+  const azurite = await startDemoAzurite(config);
+  if (azurite) {
+    process.on('exit', () => azurite.started?.killNow());
+    say(azurite.label);
+  }
   try {
     const ctx = { config, options, jwtSecret, stack, signal: controller.signal, abort };
     const done = await runDemo(ctx);
@@ -78,11 +85,13 @@ runCli('demo', async () => {
   } catch (error) {
     const failure = asFailure(error, controller.signal);
     await stack.stop();
+    await azurite?.started?.close();
     if (stack.apps.length > 0) process.stderr.write(stack.tails());
     throw failure;
   }
   await stack.stop();
-  say('stopped the API and the worker');
+  await azurite?.started?.close();
+  say(azurite?.started ? 'stopped the API, the worker and Azurite' : 'stopped the API and the worker');
   say(summary);
 });
 
@@ -246,6 +255,7 @@ function describeSeed(seed: SeedOutcome): string {
 function storageLabel(config: AppConfig): string {
   const { storage } = config;
   if (storage.driver === 'local') return `local, ${displayPath(resolve(storage.localDir))}`;
+  if (storage.driver === 'azure') return `azure, container ${storage.azure.container ?? '?'}`;
   return `s3, bucket ${storage.s3.bucket ?? '?'}${storage.s3.endpoint ? ` at ${storage.s3.endpoint}` : ''}`;
 }
 

@@ -193,6 +193,34 @@ describe('npm run demo (the built command, end to end)', () => {
     expect(content.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
 
+  it('with STORAGE_DRIVER=azure and UseDevelopmentStorage=true, runs against an Azurite of its own and stops it', async () => {
+    const port = await freePort();
+    const run = await runDemo(
+      ['--tickets', String(TICKETS), '--out', join(work, 'out-azure')],
+      {
+        ...baseEnv,
+        REDIS_URL: redisUrlWithDb(12),
+        PORT: String(port),
+        STORAGE_DRIVER: 'azure',
+        AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+        AZURE_CONTAINER: 'demo-exports',
+      },
+      work,
+    );
+
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(groupAlive(run.pid)).toBe(false); // Azurite too: it was a child of the demo
+    expect(run.stdout).toMatch(
+      /^demo: Azurite (started in memory|already running) at 127\.0\.0\.1:10000, container demo-exports$/m,
+    );
+    expect(run.stdout).toMatch(/^demo: API ready at .* \(storage: azure, container demo-exports\)$/m);
+    const downloaded = DOWNLOADED.exec(run.stdout);
+    if (!downloaded) throw new Error(`no download line in:\n${run.stdout}`);
+    const content = await readFile(resolve(work, downloaded[1]));
+    expect(createHash('sha256').update(content).digest('hex')).toBe(downloaded[3]);
+    expect(lastLine(run.stdout)).toMatch(SUMMARY);
+  });
+
   it('says the port is taken, in one line, and starts nothing when PORT is in use', async () => {
     const port = await freePort();
     // Listening as the API would (every interface), so the demo cannot.

@@ -49,7 +49,7 @@ const HEALTHCHECK_KEYS = [
 ];
 const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'];
 /** The services that run the apps' code, with the environment app-config validates. */
-const APP_SERVICES = ['api', 'worker', 'migrate'];
+const APP_SERVICES = ['api', 'worker', 'migrate', 'azurite-init'];
 
 interface Service {
   readonly image?: string;
@@ -64,6 +64,7 @@ interface Service {
   readonly hostname?: string;
   readonly restart?: string;
   readonly volumes?: readonly string[];
+  readonly profiles?: readonly string[];
 }
 
 interface ComposeFile {
@@ -374,6 +375,42 @@ describe('docker-compose.yml', () => {
     // MinIO's equivalent of an AbortIncompleteMultipartUpload rule (which it does not accept): a server-wide sweep.
     expect(goDurationSeconds(minio.MINIO_API_STALE_UPLOADS_EXPIRY)).toBeLessThanOrEqual(24 * 3600);
     expect(goDurationSeconds(minio.MINIO_API_STALE_UPLOADS_CLEANUP_INTERVAL)).toBeLessThanOrEqual(24 * 3600);
+  });
+
+  it('keeps Azurite in the optional azurite profile: the default stack is unchanged, and STORAGE_DRIVER=azure reaches it', () => {
+    const profiled = Object.entries(services).filter(([, service]) => service.profiles !== undefined);
+    expect(profiled.map(([name, service]) => [name, service.profiles])).toEqual([
+      ['azurite', ['azurite']],
+      ['azurite-init', ['azurite']],
+    ]);
+    // Without the profile nothing requires Azurite: the apps' dependency on its one-shot is optional.
+    for (const [name, service] of Object.entries(services)) {
+      if (service.profiles !== undefined) continue;
+      for (const [target, dependency] of Object.entries(service.depends_on ?? {}))
+        if (services[target]?.profiles !== undefined)
+          expect({ name, target, required: (dependency as { required?: boolean }).required }).toEqual({
+            name,
+            target,
+            required: false,
+          });
+    }
+    expect(loadConfig(environmentOf(services.api)).storage.driver).toBe('s3');
+
+    const azure = loadConfig(
+      environmentOf(services.api, { ...OPERATOR_ENV, STORAGE_DRIVER: 'azure' }),
+    ).storage;
+    expect(azure.driver).toBe('azure');
+    const endpoint = /BlobEndpoint=([^;]+)/.exec(azure.azure.connectionString ?? '')?.[1] ?? '';
+    const command = argv(services.azurite.command);
+    const port = command[command.indexOf('--blobPort') + 1];
+    expect(new URL(endpoint).host).toBe(`azurite:${port}`);
+    expect(command[command.indexOf('--blobHost') + 1]).toBe('0.0.0.0');
+    expect(services.azurite.ports).toContain(`127.0.0.1:${port}:${port}`);
+    // The one-shot creates that container, once Azurite answers, with the apps' own configuration.
+    const init = services['azurite-init'];
+    expect(argv(init.command)).toEqual(['node', 'dist/apps/cli/src/azure-container.js']);
+    expect(dependenciesOf(init)).toEqual({ azurite: 'service_healthy' });
+    expect(loadConfig(environmentOf(init)).storage.azure).toEqual(azure.azure);
   });
 
   it('declares every named volume the services mount', () => {

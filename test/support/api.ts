@@ -223,7 +223,7 @@ export async function insertJob(
           contentType: FORMAT_FILE_TYPES[format].contentType,
           sizeBytes: bytes.length,
           sha256,
-          provider: 'local',
+          provider: storage.provider,
           bucket: null,
           objectKey: key,
         },

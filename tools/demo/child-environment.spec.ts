@@ -41,19 +41,45 @@ const S3_ENV = {
   LOG_LEVEL: 'debug',
 };
 
+const AZURE_ENV = {
+  ...S3_ENV,
+  STORAGE_DRIVER: 'azure',
+  AZURE_STORAGE_ACCOUNT: 'acme01',
+  AZURE_STORAGE_KEY: 'a2V5a2V5',
+  AZURE_CONTAINER: 'exports',
+  AZURE_REQUEST_TIMEOUT_MS: '9000',
+};
+const AZURE_CONNECTION_ENV = {
+  ...S3_ENV,
+  STORAGE_DRIVER: 'azure',
+  AZURE_CONTAINER: 'exports',
+  AZURE_REQUEST_TIMEOUT_MS: '9000',
+  AZURE_STORAGE_CONNECTION_STRING:
+    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://azurite:10000/devstoreaccount1;',
+};
+
 describe('environmentOf', () => {
   it.each([
     ['the defaults', {}],
     ['a test environment (demo secret)', { NODE_ENV: 'test' }],
     ['every variable set', S3_ENV],
+    ['the azure driver with an account key', AZURE_ENV],
+    ['the azure driver with a connection string', AZURE_CONNECTION_ENV],
   ])('gives back the same configuration through loadConfig: %s', (_, env: Record<string, string>) => {
     const config = loadConfig(env);
     expect(loadConfig(environmentOf(config))).toEqual(config);
   });
 
   it('writes every variable loadConfig reads, so a new one cannot be forgotten', () => {
-    const written = Object.keys(environmentOf(loadConfig(S3_ENV))).sort();
-    expect(written).toEqual([...namesRead(S3_ENV)].sort());
+    for (const env of [AZURE_ENV, AZURE_CONNECTION_ENV]) {
+      const written = Object.keys(environmentOf(loadConfig(env))).sort();
+      const alternative = env === AZURE_ENV ? 'AZURE_STORAGE_CONNECTION_STRING' : 'AZURE_STORAGE_ACCOUNT';
+      const others = env === AZURE_ENV ? [] : ['AZURE_STORAGE_KEY'];
+      // Everything read, except the other way of giving the Azure credentials (exclusive of this one).
+      expect(written).toEqual(
+        [...namesRead(env)].filter((n) => n !== alternative && !others.includes(n)).sort(),
+      );
+    }
   });
 
   it('leaves out what is unset instead of writing empty values', () => {

@@ -16,6 +16,7 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     S3_REGION: storage.s3.region,
     S3_FORCE_PATH_STYLE: String(storage.s3.forcePathStyle),
     S3_REQUEST_TIMEOUT_MS: String(storage.s3.requestTimeoutMs),
+    AZURE_REQUEST_TIMEOUT_MS: String(storage.azure.requestTimeoutMs),
     EXPORT_RETENTION_HOURS: String(limits.retentionHours),
     EXPORT_BATCH_SIZE: String(limits.batchSize),
     EXPORT_WORKER_CONCURRENCY: String(limits.workerConcurrency),
@@ -38,6 +39,10 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     S3_ACCESS_KEY_ID: storage.s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: storage.s3.secretAccessKey,
     CORS_ORIGINS: config.corsOrigins.length === 0 ? null : config.corsOrigins.join(','),
+    AZURE_STORAGE_CONNECTION_STRING: storage.azure.connectionString,
+    AZURE_STORAGE_ACCOUNT: storage.azure.account,
+    AZURE_STORAGE_KEY: storage.azure.accountKey,
+    AZURE_CONTAINER: storage.azure.container,
   };
   for (const [name, value] of Object.entries(optional)) if (value !== null) env[name] = value;
   return env;

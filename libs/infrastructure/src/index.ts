@@ -16,6 +16,7 @@ export { exportJobOptions, type ExportQueueData, redisConnection } from './queue
 export { GLOBEX, type SeededTenant, seedTenant, type TenantSeed } from './seed/reference-data';
 // Adapters, for the specs that drive one directly against the real service.
 export { SystemClock } from './clock/system-clock';
+export { AzureBlobFileStorage } from './storage/azure-blob-file-storage';
 export { LocalFileStorage } from './storage/local-file-storage';
 export { S3FileStorage } from './storage/s3-file-storage';
 export { BullmqExportQueue } from './queue/bullmq-export-queue';

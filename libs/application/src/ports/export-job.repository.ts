@@ -1,5 +1,6 @@
 import type { ExportJob } from '@app/domain';
 import type { AuditEntry } from './audit-log';
+import type { StorageProvider } from './file-storage';
 
 /** A file the engine put into storage, recorded with the job that produced it. */
 export interface StoredFileRecord {
@@ -9,7 +10,7 @@ export interface StoredFileRecord {
   readonly contentType: string;
   readonly sizeBytes: number;
   readonly sha256: string;
-  readonly provider: 'local' | 's3';
+  readonly provider: StorageProvider;
   readonly bucket: string | null;
   readonly objectKey: string;
 }

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { DomainError } from '@app/domain';
 
-export type StorageProvider = 'local' | 's3';
+export type StorageProvider = 'local' | 's3' | 'azure';
 
 /** Where an object ended up once an upload completed. */
 export interface StoredObject {

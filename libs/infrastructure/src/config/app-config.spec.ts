@@ -26,6 +26,13 @@ describe('loadConfig', () => {
           forcePathStyle: false,
           requestTimeoutMs: 60_000,
         },
+        azure: {
+          connectionString: null,
+          account: null,
+          accountKey: null,
+          container: null,
+          requestTimeoutMs: 60_000,
+        },
       },
       exports: {
         retentionHours: 72,
@@ -69,6 +76,16 @@ describe('loadConfig', () => {
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['S3_REQUEST_TIMEOUT_MS', '999'],
     ['S3_REQUEST_TIMEOUT_MS', '60s'],
+    ['AZURE_REQUEST_TIMEOUT_MS', '10'],
+    ['AZURE_CONTAINER', 'Exports'],
+    ['AZURE_CONTAINER', 'ex--ports'],
+    ['AZURE_CONTAINER', 'ex'],
+    ['AZURE_STORAGE_ACCOUNT', 'My-Account'],
+    ['AZURE_STORAGE_KEY', 'not base64!'],
+    ['AZURE_STORAGE_CONNECTION_STRING', 'AccountName=a;AccountKey=a2V5;Color=blue'],
+    ['AZURE_STORAGE_CONNECTION_STRING', 'AccountName=devstoreaccount1'],
+    ['AZURE_STORAGE_CONNECTION_STRING', 'AccountName=a;AccountKey=k!y'],
+    ['AZURE_STORAGE_CONNECTION_STRING', 'AccountKey=a2V5;BlobEndpoint=ftp://host/a'],
     ['NODE_ENV', 'staging'],
     ['AUTH_JWT_SECRET', 'short'],
     ['EVENTS_MAX_STREAMS_PER_USER', '0'],
@@ -97,6 +114,64 @@ describe('loadConfig', () => {
       bucket: 'exports',
       endpoint: 'http://127.0.0.1:9000',
       forcePathStyle: true,
+    });
+  });
+
+  describe('the azure driver', () => {
+    const AZURITE =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5a2V5;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+
+    it('takes a connection string, or an account with its key, and a container', () => {
+      expect(
+        loadConfig({
+          STORAGE_DRIVER: 'azure',
+          AZURE_STORAGE_CONNECTION_STRING: AZURITE,
+          AZURE_CONTAINER: 'exports',
+        }).storage.azure,
+      ).toEqual({
+        connectionString: AZURITE,
+        account: null,
+        accountKey: null,
+        container: 'exports',
+        requestTimeoutMs: 60_000,
+      });
+      expect(
+        loadConfig({
+          STORAGE_DRIVER: 'azure',
+          AZURE_STORAGE_ACCOUNT: 'acme01',
+          AZURE_STORAGE_KEY: 'a2V5a2V5',
+          AZURE_CONTAINER: 'exports-eu',
+          AZURE_REQUEST_TIMEOUT_MS: '5000',
+        }).storage.azure,
+      ).toEqual({
+        connectionString: null,
+        account: 'acme01',
+        accountKey: 'a2V5a2V5',
+        container: 'exports-eu',
+        requestTimeoutMs: 5000,
+      });
+    });
+
+    it.each([
+      [{ AZURE_CONTAINER: 'exports' }, 'AZURE_STORAGE_CONNECTION_STRING'],
+      [{ AZURE_STORAGE_CONNECTION_STRING: AZURITE }, 'AZURE_CONTAINER'],
+      [{ AZURE_STORAGE_ACCOUNT: 'acme01', AZURE_CONTAINER: 'exports' }, 'AZURE_STORAGE_KEY'],
+      [
+        {
+          AZURE_STORAGE_CONNECTION_STRING: AZURITE,
+          AZURE_STORAGE_ACCOUNT: 'acme01',
+          AZURE_CONTAINER: 'exports',
+        },
+        'AZURE_STORAGE_ACCOUNT',
+      ],
+    ])('stops with one line naming the variable: %j', (env, variable) => {
+      const load = (): unknown => loadConfig({ STORAGE_DRIVER: 'azure', ...env });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(new RegExp(`^Invalid configuration: ${variable} [^\\n]+$`));
+    });
+
+    it('ignores missing Azure settings under another driver', () => {
+      expect(loadConfig({ STORAGE_DRIVER: 'local' }).storage.azure.container).toBeNull();
     });
   });
 

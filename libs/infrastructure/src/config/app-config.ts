@@ -5,7 +5,7 @@ import type { ExportRowCaps } from '@app/domain';
  * the process with a message naming the variable.
  */
 export type AppEnvironment = 'production' | 'development' | 'test' | 'demo';
-export type StorageDriver = 'local' | 's3';
+export type StorageDriver = 'local' | 's3' | 'azure';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 /** EXPORT_PDF_PAGE_SIZE (the pages are landscape). */
 export type PdfPageSize = 'a4' | 'letter';
@@ -31,6 +31,18 @@ export interface AppConfig {
        * S3_REQUEST_TIMEOUT_MS: the longest one S3 request may wait for its connection, or for the server's answer
        * to go on (socket idle). A stalled S3 then fails the request instead of wedging the attempt forever.
        */
+      readonly requestTimeoutMs: number;
+    };
+    /**
+     * Azure Blob Storage: either `connectionString` (AZURE_STORAGE_CONNECTION_STRING, e.g. Azurite's), or `account`
+     * with `accountKey` (AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY: the endpoint is then the account's public one).
+     */
+    readonly azure: {
+      readonly connectionString: string | null;
+      readonly account: string | null;
+      readonly accountKey: string | null;
+      readonly container: string | null;
+      /** AZURE_REQUEST_TIMEOUT_MS: the longest one try of a request may take before the SDK retries it. */
       readonly requestTimeoutMs: number;
     };
   };
@@ -180,6 +192,87 @@ function cron(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+/** Keys a connection string may hold (https://learn.microsoft.com/azure/storage/common/storage-configure-connection-string). */
+const CONNECTION_STRING_KEYS = new Set([
+  'DefaultEndpointsProtocol',
+  'AccountName',
+  'AccountKey',
+  'EndpointSuffix',
+  'BlobEndpoint',
+  'QueueEndpoint',
+  'TableEndpoint',
+  'FileEndpoint',
+  'SharedAccessSignature',
+  'UseDevelopmentStorage',
+  'DevelopmentStorageProxyUri',
+]);
+/** Container names: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit. */
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The parts of an Azure Storage connection string (`Key=value;...`), checked for what a blob client needs. */
+function connectionString(raw: string): string {
+  const name = 'AZURE_STORAGE_CONNECTION_STRING';
+  const parts = new Map<string, string>();
+  for (const pair of raw.split(';').filter((p) => p.trim() !== '')) {
+    const at = pair.indexOf('=');
+    const key = at < 0 ? pair.trim() : pair.slice(0, at).trim();
+    if (at < 0 || !CONNECTION_STRING_KEYS.has(key))
+      throw new ConfigError(name, `holds "${key}", which is not a connection string setting`);
+    parts.set(key, pair.slice(at + 1).trim());
+  }
+  if (parts.get('UseDevelopmentStorage') === 'true') return raw;
+  const blobEndpoint = parts.get('BlobEndpoint');
+  if (blobEndpoint !== undefined && !/^https?:\/\/[^/]/.test(blobEndpoint))
+    throw new ConfigError(name, `has a BlobEndpoint that is not an http(s) URL`);
+  if (blobEndpoint === undefined && parts.get('AccountName') === undefined)
+    throw new ConfigError(name, 'must name an AccountName or a BlobEndpoint');
+  if (parts.has('SharedAccessSignature')) return raw;
+  const key = parts.get('AccountKey');
+  if (parts.get('AccountName') === undefined || key === undefined)
+    throw new ConfigError(name, 'must hold AccountName and AccountKey, or a SharedAccessSignature');
+  if (!BASE64.test(key)) throw new ConfigError(name, 'has an AccountKey that is not base64');
+  return raw;
+}
+
+function azureSettings(env: Env, required: boolean): AppConfig['storage']['azure'] {
+  const raw = read(env, 'AZURE_STORAGE_CONNECTION_STRING');
+  const account = read(env, 'AZURE_STORAGE_ACCOUNT') ?? null;
+  const accountKey = read(env, 'AZURE_STORAGE_KEY') ?? null;
+  const container = read(env, 'AZURE_CONTAINER') ?? null;
+  if (raw !== undefined && (account !== null || accountKey !== null))
+    throw new ConfigError(
+      account !== null ? 'AZURE_STORAGE_ACCOUNT' : 'AZURE_STORAGE_KEY',
+      'must not be set together with AZURE_STORAGE_CONNECTION_STRING',
+    );
+  if (account !== null && !/^[a-z0-9]{3,24}$/.test(account))
+    throw new ConfigError('AZURE_STORAGE_ACCOUNT', 'must be 3 to 24 lowercase letters and digits');
+  if (accountKey !== null && !BASE64.test(accountKey))
+    throw new ConfigError('AZURE_STORAGE_KEY', 'must be the base64 account key');
+  if (container !== null && !CONTAINER_NAME.test(container))
+    throw new ConfigError(
+      'AZURE_CONTAINER',
+      `must be 3 to 63 lowercase letters, digits and single hyphens (got "${container}")`,
+    );
+  if (required) {
+    if (raw === undefined && account === null)
+      throw new ConfigError(
+        'AZURE_STORAGE_CONNECTION_STRING',
+        'or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY is required when STORAGE_DRIVER=azure',
+      );
+    if (account !== null && accountKey === null)
+      throw new ConfigError('AZURE_STORAGE_KEY', 'is required with AZURE_STORAGE_ACCOUNT');
+    if (container === null) throw new ConfigError('AZURE_CONTAINER', 'is required when STORAGE_DRIVER=azure');
+  }
+  return {
+    connectionString: raw === undefined ? null : connectionString(raw),
+    account,
+    accountKey,
+    container,
+    requestTimeoutMs: integer(env, 'AZURE_REQUEST_TIMEOUT_MS', 60_000, 1000, 3_600_000),
+  };
+}
+
 export function loadConfig(env: Env): AppConfig {
   const environment = oneOf<AppEnvironment>(
     env,
@@ -204,7 +297,7 @@ export function loadConfig(env: Env): AppConfig {
         `must be at least ${PRODUCTION_JWT_SECRET_BYTES} bytes under NODE_ENV=production`,
       );
   }
-  const driver = oneOf<StorageDriver>(env, 'STORAGE_DRIVER', ['local', 's3'], 'local');
+  const driver = oneOf<StorageDriver>(env, 'STORAGE_DRIVER', ['local', 's3', 'azure'], 'local');
   const bucket = read(env, 'S3_BUCKET') ?? null;
   if (driver === 's3' && bucket === null)
     throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
@@ -230,6 +323,7 @@ export function loadConfig(env: Env): AppConfig {
         forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
         requestTimeoutMs: integer(env, 'S3_REQUEST_TIMEOUT_MS', 60_000, 1000, 3_600_000),
       },
+      azure: azureSettings(env, driver === 'azure'),
     },
     exports: {
       retentionHours: integer(env, 'EXPORT_RETENTION_HOURS', 72, 1, 24 * 365),

@@ -1,7 +1,10 @@
+import { RestError } from '@azure/storage-blob';
 import { DomainError, ValidationError } from '@app/domain';
 import { classifyFailure, type FailureKind, isTransientFailure } from './failure-kind';
 
 const withCode = (code: string): Error => Object.assign(new Error('x'), { code });
+const azureError = (code: string, statusCode?: number): RestError =>
+  new RestError(code, { code, statusCode });
 const s3Error = (name: string, httpStatusCode: number, fault: 'client' | 'server'): Error =>
   Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode } });
 
@@ -23,6 +26,14 @@ describe('classifyFailure', () => {
     ['S3 SlowDown (503)', s3Error('SlowDown', 503, 'server'), 'outage'],
     ['S3 throttling (429)', s3Error('ThrottlingException', 429, 'client'), 'outage'],
     ['S3 AccessDenied (403)', s3Error('AccessDenied', 403, 'client'), 'rejection'],
+    ['Azure InternalError (500)', azureError('InternalError', 500), 'outage'],
+    ['Azure ServerBusy (503)', azureError('ServerBusy', 503), 'outage'],
+    ['Azure throttling (429)', azureError('TooManyRequests', 429), 'outage'],
+    ['Azure OperationTimedOut (408)', azureError('OperationTimedOut', 408), 'outage'],
+    ['Azure, a reset connection', azureError('ECONNRESET'), 'outage'],
+    ['Azure, no answer at all', azureError('REQUEST_SEND_ERROR'), 'outage'],
+    ['Azure AuthenticationFailed (403)', azureError('AuthenticationFailed', 403), 'rejection'],
+    ['Azure ContainerNotFound (404)', azureError('ContainerNotFound', 404), 'rejection'],
     ['an SDK timeout without status', Object.assign(new Error('t'), { name: 'TimeoutError' }), 'outage'],
     ['a client fault without status', Object.assign(new Error('c'), { $fault: 'client' }), 'rejection'],
     [

@@ -1,3 +1,4 @@
+import type { StorageProvider } from '@app/application';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A file kept in storage for a tenant (a "media item"): where it is and what it is. */
@@ -9,7 +10,7 @@ export class StoredFileOrmEntity {
   @Column('text', { name: 'content_type' }) contentType!: string;
   @Column('bigint', { name: 'size_bytes' }) sizeBytes!: string;
   @Column('text') sha256!: string;
-  @Column('text') provider!: 'local' | 's3';
+  @Column('text') provider!: StorageProvider;
   @Column('text', { nullable: true }) bucket!: string | null;
   @Column('text', { name: 'object_key' }) objectKey!: string;
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt!: Date;
