@@ -304,10 +304,11 @@ describe('export job event stream', () => {
 });
 
 describe('export job event stream without a publish', () => {
-  it('still brings the terminal state by its slow re-check', async () => {
+  it('still brings the terminal state by its slow re-check; shutting down ends open streams', async () => {
     const pool = testPool();
     const acme = await createTestTenant(pool);
     const api = await startApi({ events: { heartbeatMs: 5_000, recheckMs: 250 } });
+    let apiClosed = false;
     try {
       const dataSource = api.app.get(DataSource);
       const job = await insertJob(dataSource, api.storage, {
@@ -328,8 +329,20 @@ describe('export job event stream without a publish', () => {
 
       await stream.waitForEnd(5_000);
       expect(stream.events.map((e) => jobOf(e).status)).toEqual(['running', 'cancelled']);
+
+      // Shutting the API down ends the streams still open instead of waiting for them.
+      const queued = await insertJob(dataSource, api.storage, { tenant: acme, requester: 'admin' });
+      const open = await openEventStream(api.baseUrl, `/export-jobs/${queued.id}/events`, {
+        ...bearer(tokenFor(api.config, acme, 'admin')),
+      });
+      await open.waitForEvents(1);
+      apiClosed = true;
+      const closed = api.close();
+      // The server ends it: fails after 5 s if app.close() were left waiting for the stream instead.
+      await open.waitForEnd(5_000);
+      await closed;
     } finally {
-      await api.close();
+      if (!apiClosed) await api.close();
       await pool.end();
     }
   });

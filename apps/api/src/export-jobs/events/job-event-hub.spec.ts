@@ -1,4 +1,5 @@
 import {
+  ActorResolver,
   type ExportDownloadView,
   type ExportJobDetails,
   type ExportJobListPage,
@@ -56,11 +57,26 @@ class HandDrivenChanges extends JobChangeSource {
   }
 }
 
+/** The users as the database has them now; a missing one is gone or disabled. */
+class MapActorResolver extends ActorResolver {
+  lookups = 0;
+  readonly users = new Map<string, Actor>();
+  resolve(userId: string, tenantId: string): Promise<Actor | null> {
+    this.lookups += 1;
+    const actor = this.users.get(userId);
+    return Promise.resolve(actor && actor.tenantId === tenantId ? actor : null);
+  }
+}
+
 class RecordingWatcher implements JobWatcher {
   readonly received: (ExportJobDetails | null)[] = [];
   ended = false;
   private listeners: (() => void)[] = [];
-  constructor(readonly actor: Actor) {}
+  constructor(public actor: Actor) {}
+  actAs(actor: Actor | null): void {
+    if (actor === null) this.end();
+    else this.actor = actor;
+  }
   deliver(details: ExportJobDetails | null): void {
     this.received.push(details);
   }
@@ -82,6 +98,7 @@ describe('JobEventHub', () => {
   const job = anExportJob({ requestedBy: owner, status: 'running' });
   let readModel: CountingReadModel;
   let changes: HandDrivenChanges;
+  let actors: MapActorResolver;
   let hubs: JobEventHub[];
 
   const hubWith = async (
@@ -98,6 +115,7 @@ describe('JobEventHub', () => {
         ...settings,
       },
       changes,
+      actors,
     );
     await hub.onModuleInit();
     hubs.push(hub);
@@ -107,6 +125,8 @@ describe('JobEventHub', () => {
   beforeEach(() => {
     readModel = new CountingReadModel(exportJobView(job));
     changes = new HandDrivenChanges();
+    actors = new MapActorResolver();
+    for (const actor of [owner, admin, stranger]) actors.users.set(actor.userId, actor);
     hubs = [];
   });
 
@@ -172,6 +192,28 @@ describe('JobEventHub', () => {
     const after = readModel.reads;
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(readModel.reads).toBe(after);
+  });
+
+  it('reads the users again at each re-check: a demoted admin stops seeing the job, a disabled user is cut off', async () => {
+    const hub = await hubWith({ recheckMs: 15 });
+    const byAdmin = [new RecordingWatcher(admin), new RecordingWatcher(admin)];
+    const byOwner = new RecordingWatcher(owner);
+    for (const watcher of [...byAdmin, byOwner]) hub.watch(job.id, watcher);
+    await settle();
+    expect(byAdmin[0].received.at(-1)?.job.id).toBe(job.id);
+
+    actors.users.set(admin.userId, { ...admin, isAdmin: false });
+    actors.users.delete(owner.userId);
+    const lookups = actors.lookups;
+    const reads = readModel.reads;
+    for (let waited = 0; !byOwner.ended && waited < 2000; waited += 5)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    await settle(); // the re-check's read of the job follows its lookups
+
+    expect(byOwner.ended).toBe(true);
+    expect(byAdmin.map((w) => w.received.at(-1))).toEqual([null, null]);
+    // One lookup per user and re-check, however many of its streams watch the job.
+    expect(actors.lookups - lookups).toBeLessThanOrEqual(2 * (readModel.reads - reads));
   });
 
   it('re-reads everything it watches when the subscription comes back', async () => {

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { Clock, ExportJobReadModel, readableExportJob } from '@app/application';
+import { ActorResolver, Clock, ExportJobReadModel, readableExportJob } from '@app/application';
 import type { Actor } from '@app/domain';
 import type { JobChange, JobChangeListener } from '@app/infrastructure';
 import { JobChangeSource } from './job-change-subscriber';
@@ -21,6 +21,8 @@ interface Watch {
   reading: boolean;
   /** A change arrived while reading: read once more when done. */
   again: boolean;
+  /** The re-check is due: read the watchers' users again too (a revoked permission, a disabled user). */
+  reauthorize: boolean;
   readonly recheck: NodeJS.Timeout;
 }
 
@@ -29,7 +31,9 @@ interface Watch {
  * with open streams is read ONCE (one query, however many streams), then each stream gets the job as its own actor
  * may see it (the same decision as GET). Reads of one job never overlap: changes arriving meanwhile are folded
  * into one more read. Every watched job is also re-read every `recheckMs`, so a publish lost while Redis was away
- * costs a delay, never the terminal state; and every job is re-read when the subscription comes back.
+ * costs a delay, never the terminal state; and every job is re-read when the subscription comes back. The re-check
+also reads the streams' users again, so a revoked permission or a disabled user counts within `recheckMs` (one
+lookup per user and watched job, not per stream).
  */
 @Injectable()
 export class JobEventHub implements JobChangeListener, OnModuleInit, OnModuleDestroy {
@@ -43,6 +47,7 @@ export class JobEventHub implements JobChangeListener, OnModuleInit, OnModuleDes
     private readonly clock: Clock,
     private readonly settings: EventStreamSettings,
     private readonly changes: JobChangeSource,
+    private readonly actors: ActorResolver,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -92,7 +97,8 @@ export class JobEventHub implements JobChangeListener, OnModuleInit, OnModuleDes
         watchers: new Set(),
         reading: false,
         again: false,
-        recheck: setInterval(() => this.refresh(key), this.settings.recheckMs),
+        reauthorize: false,
+        recheck: setInterval(() => this.recheck(key), this.settings.recheckMs),
       };
       this.watches.set(key, watch);
     }
@@ -116,6 +122,13 @@ export class JobEventHub implements JobChangeListener, OnModuleInit, OnModuleDes
     for (const key of this.watches.keys()) this.refresh(key);
   }
 
+  private recheck(key: string): void {
+    const watch = this.watches.get(key);
+    if (!watch) return;
+    watch.reauthorize = true;
+    this.refresh(key);
+  }
+
   private refresh(key: string): void {
     const watch = this.watches.get(key);
     if (!watch) return;
@@ -131,6 +144,10 @@ export class JobEventHub implements JobChangeListener, OnModuleInit, OnModuleDes
     try {
       do {
         watch.again = false;
+        if (watch.reauthorize) {
+          watch.reauthorize = false;
+          await this.reauthorize(watch);
+        }
         const job = await this.readModel.findById(watch.tenantId, watch.jobId);
         const now = this.clock.now();
         for (const watcher of [...watch.watchers])
@@ -141,6 +158,20 @@ export class JobEventHub implements JobChangeListener, OnModuleInit, OnModuleDes
       this.logger.warn(`reading export job ${watch.jobId} for its event streams failed: ${String(error)}`);
     } finally {
       watch.reading = false;
+    }
+  }
+
+  /** One lookup per user watching this job; a stream whose user is gone or disabled ends. */
+  private async reauthorize(watch: Watch): Promise<void> {
+    const lookups = new Map<string, Promise<Actor | null>>();
+    for (const watcher of [...watch.watchers]) {
+      const { userId } = watcher.actor;
+      let lookup = lookups.get(userId);
+      if (!lookup) {
+        lookup = this.actors.resolve(userId, watch.tenantId);
+        lookups.set(userId, lookup);
+      }
+      watcher.actAs(await lookup);
     }
   }
 }

@@ -6,7 +6,10 @@ import { etagOf } from '../job-etag';
 
 /** What the hub hands each stream: the job as its actor may read it, or null when it may not (any longer). */
 export interface JobWatcher {
+  /** Who reads the stream, as last authorized. */
   readonly actor: Actor;
+  /** The user read again: its current rights from now on; null (gone, disabled) ends the stream. */
+  actAs(actor: Actor | null): void;
   deliver(details: ExportJobDetails | null): void;
   /** Ends the stream (server shutdown). */
   end(): void;
@@ -26,7 +29,7 @@ export class JobEventStream implements JobWatcher {
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(
-    readonly actor: Actor,
+    private reader: Actor,
     private readonly response: ApiResponse,
     options: { lastEventId: string | null; heartbeatMs: number },
   ) {
@@ -41,6 +44,15 @@ export class JobEventStream implements JobWatcher {
     response.once('close', () => this.closed());
     // The client may have gone while the job was read: 'close' was emitted already.
     if (response.destroyed || !response.socket || response.socket.destroyed) this.closed();
+  }
+
+  get actor(): Actor {
+    return this.reader;
+  }
+
+  actAs(actor: Actor | null): void {
+    if (actor === null) this.end();
+    else this.reader = actor;
   }
 
   /** Called once the stream is over, whoever ended it (the server, the client, a finished job). */
