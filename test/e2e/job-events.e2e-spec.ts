@@ -12,7 +12,7 @@ import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/work
 jest.setTimeout(60_000);
 
 /** This spec's own Redis database for the queue (pub/sub channels are shared by all databases anyway). */
-const REDIS_DB = 4;
+const REDIS_DB = 1;
 const HEARTBEAT_MS = 300;
 const ALLOWED_ORIGIN = 'https://admin.example.test';
 

@@ -128,7 +128,7 @@ export class EngineHarness {
   static async open(env: Readonly<Record<string, string>>): Promise<EngineHarness> {
     const config = loadConfig({ ...process.env, ...env });
     const { db } = redisConnection(config.redisUrl);
-    if (db < 4 || db > 15) throw new Error(`engine specs use Redis databases 4..15 (got ${db})`);
+    if (db < 1 || db > 15) throw new Error(`engine specs use Redis databases 1..15 (got ${db})`);
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
     try {
       await redis.flushdb();

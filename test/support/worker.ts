@@ -116,7 +116,7 @@ export async function startWorker(options: { env?: Record<string, string> } = {}
   };
 }
 
-/** `redis://host:port/<db>` of the test Redis: each spec file takes a database of its own (4..15). */
+/** `redis://host:port/<db>`: each spec file running a worker takes a database of its own (1..15; 0: in-process). */
 export function redisUrlWithDb(db: number): string {
   const url = new URL(readConfig().redisUrl);
   url.pathname = `/${db}`;
