@@ -16,6 +16,14 @@ if [ ! -d node_modules/pg ]; then
   exit 1
 fi
 
+# The XLSX specs open an export in LibreOffice (headless) where it is installed, and skip that check, saying so,
+# where it is not. On Debian/Ubuntu as root it is installed here (Calc only, no GUI).
+if ! command -v soffice >/dev/null 2>&1 && [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
+  say "installing LibreOffice Calc (headless) for the XLSX specs"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; } ||
+    say "LibreOffice could not be installed: the XLSX LibreOffice spec will be skipped"
+fi
+
 if quiet_check; then
   say "PostgreSQL and Redis answer"
   exit 0

@@ -23,6 +23,7 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     EXPORT_MAX_ACTIVE_PER_USER: String(limits.maxActivePerUser),
     EXPORT_ATTEMPT_TIMEOUT_S: String(limits.attemptTimeoutSeconds),
     EXPORT_STALL_AFTER_S: String(limits.stallAfterSeconds),
+    EXPORT_XLSX_SHEET_ROWS: String(limits.xlsxSheetRows),
     CLEANUP_CRON: config.cleanupCron,
     EXPORT_RECONCILE_INTERVAL_S: String(config.reconcileIntervalSeconds),
     LOG_LEVEL: config.logLevel,
@@ -34,6 +35,9 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     S3_ACCESS_KEY_ID: storage.s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: storage.s3.secretAccessKey,
   };
+  // One variable a capped format: EXPORT_XLSX_MAX_ROWS, ...
+  for (const [format, maxRows] of Object.entries(limits.maxRowsByFormat))
+    env[`EXPORT_${format.toUpperCase()}_MAX_ROWS`] = String(maxRows);
   for (const [name, value] of Object.entries(optional)) if (value !== null) env[name] = value;
   return env;
 }

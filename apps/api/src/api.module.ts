@@ -82,6 +82,7 @@ export class ApiModule {
           useValue: {
             maxActivePerRequester: config.exports.maxActivePerUser,
             retryAfterSeconds: 30,
+            maxRowsByFormat: config.exports.maxRowsByFormat,
           } satisfies ExportRequestSettings,
         },
         { provide: APP_GUARD, useClass: AuthGuard },

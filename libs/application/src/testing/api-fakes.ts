@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ConcurrentUpdateError, ExportJob, type ExportJobProps } from '@app/domain';
+import { ConcurrentUpdateError, ExportJob, type ExportJobProps, type FormatRowCaps } from '@app/domain';
 import type { AuditEntry } from '../ports/audit-log';
 import { AuditLog } from '../ports/audit-log';
 import { Clock } from '../ports/clock';
@@ -19,6 +19,7 @@ import {
   type StoredFileRecord,
 } from '../ports/export-job.repository';
 import { ExportRequestSettings } from '../ports/export-request-settings';
+import { TicketCounter, type TicketCountRequest } from '../ports/ticket-counter';
 import {
   FileStorage,
   type ObjectUpload,
@@ -253,7 +254,25 @@ export class InMemoryStorage extends FileStorage {
   }
 }
 
-export const settings = (maxActivePerRequester = 3): ExportRequestSettings => ({
+export const settings = (
+  maxActivePerRequester = 3,
+  maxRowsByFormat: FormatRowCaps = {},
+): ExportRequestSettings => ({
   maxActivePerRequester,
   retryAfterSeconds: 30,
+  maxRowsByFormat,
 });
+
+/** Answers every count with `rows` (null: the count was not cheap), and records what it was asked. */
+export class FakeTicketCounter extends TicketCounter {
+  readonly requests: { request: TicketCountRequest; atMost: number }[] = [];
+
+  constructor(private readonly rows: number | null = 0) {
+    super();
+  }
+
+  countAtMost(request: TicketCountRequest, atMost: number): Promise<number | null> {
+    this.requests.push({ request, atMost });
+    return Promise.resolve(this.rows === null ? null : Math.min(this.rows, atMost));
+  }
+}

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'EXPORT_JOB.EXPIRED',
   'EXPORT_JOB.FILE_MISSING',
   'EXPORT_JOB.TOO_MANY_ACTIVE',
+  'EXPORT_JOB.TOO_LARGE',
   'IDEMPOTENCY_KEY.REUSED',
   'TICKET_VIEW.NOT_FOUND',
   'TICKET_VIEW.INVALID',
@@ -38,6 +39,8 @@ export const EXPORT_FAILURE_CODES = [
   'EXPORT_JOB.INVALID_QUERY',
   'EXPORT_JOB.WORKER_LOST',
   'EXPORT_JOB.TIMED_OUT',
+  /** Over the format's row cap (format-row-caps.ts), found at `counting`: the same code the API answers 422 with. */
+  'EXPORT_JOB.TOO_LARGE',
 ] as const;
 
 export type ExportFailureCode = (typeof EXPORT_FAILURE_CODES)[number];

@@ -8,7 +8,13 @@ import {
 } from '../tickets/ticket-query';
 import type { ExportJobQuery } from './export-job';
 import { FILE_NAME_PATTERN } from './export-file-name';
-import { EXPORT_SOURCES, type ExportFormat, type ExportSource, isExportFormat } from './export-format';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SOURCES,
+  type ExportFormat,
+  type ExportSource,
+  isExportFormat,
+} from './export-format';
 
 /**
  * An export request as JSON carries it, its shape already checked at the edge (strings are strings, arrays are
@@ -70,7 +76,7 @@ function parseSource(value: string | null | undefined, errors: FieldError[]): Ex
 function parseFormat(value: string | null | undefined, errors: FieldError[]): ExportFormat {
   if (value === undefined || value === null) return 'csv';
   if (isExportFormat(value)) return value;
-  errors.push({ field: 'format', message: 'unknown format; use one of csv, json, ndjson' });
+  errors.push({ field: 'format', message: `unknown format; use one of ${EXPORT_FORMATS.join(', ')}` });
   return 'csv';
 }
 

@@ -1,3 +1,5 @@
+import type { FormatRowCaps } from '@app/domain';
+
 /**
  * The one typed configuration, validated once at start. Nothing else reads the environment: a bad value stops
  * the process with a message naming the variable.
@@ -48,6 +50,16 @@ export interface AppConfig {
      * attempt's first row, so counting and the sort before the first row are not judged by it.
      */
     readonly stallAfterSeconds: number;
+    /**
+     * The row cap of each capped format, one entry a format (EXPORT_XLSX_MAX_ROWS): over it the API answers 422
+     * EXPORT_JOB.TOO_LARGE, or the job fails at `counting` with that code.
+     */
+    readonly maxRowsByFormat: FormatRowCaps;
+    /**
+     * EXPORT_XLSX_SHEET_ROWS: the rows of one XLSX sheet, its header included (Excel's limit, 1,048,576, is the
+     * default and the most); the rows go on in sheets "Tickets (2)", "Tickets (3)", ... Lowered only by tests.
+     */
+    readonly xlsxSheetRows: number;
   };
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
@@ -81,6 +93,9 @@ const PUBLISHED_JWT_SECRETS: ReadonlySet<string> = new Set([
 ]);
 /** HS256 keys shorter than the hash's 32 bytes weaken it (RFC 7518 §3.2); production requires at least that. */
 const PRODUCTION_JWT_SECRET_BYTES = 32;
+
+/** The most rows a worksheet holds in Excel (and LibreOffice since 7.4), the header row included. */
+export const XLSX_MAX_SHEET_ROWS = 1_048_576;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -194,6 +209,10 @@ export function loadConfig(env: Env): AppConfig {
       maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
       attemptTimeoutSeconds: integer(env, 'EXPORT_ATTEMPT_TIMEOUT_S', 1800, 1, 7 * 24 * 3600),
       stallAfterSeconds: integer(env, 'EXPORT_STALL_AFTER_S', 300, 5, 24 * 3600),
+      maxRowsByFormat: {
+        xlsx: integer(env, 'EXPORT_XLSX_MAX_ROWS', 5_000_000, 1, 100_000_000),
+      },
+      xlsxSheetRows: integer(env, 'EXPORT_XLSX_SHEET_ROWS', XLSX_MAX_SHEET_ROWS, 2, XLSX_MAX_SHEET_ROWS),
     },
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),

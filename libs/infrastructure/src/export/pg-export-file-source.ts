@@ -7,7 +7,7 @@ import { PG_QUERY_TIMEOUT_MS } from '../persistence/pg-connection';
 import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
 import { CopyTextBatches } from './copy-text';
 import { exportProjection } from './export-projection';
-import { fileEncoder } from './file-encoders';
+import { DEFAULT_FILE_ENCODER_OPTIONS, fileEncoder, type FileEncoderOptions } from './file-encoders';
 
 export interface PgExportTimeouts {
   /** The read timeout of the count, which may take long on a big table (EXPORT_ATTEMPT_TIMEOUT_S bounds it). */
@@ -44,6 +44,7 @@ export class PgExportFileSource extends ExportFileSource {
     private readonly pool: Pool,
     private readonly batchSize: number,
     private readonly timeouts: PgExportTimeouts,
+    private readonly encoderOptions: FileEncoderOptions = DEFAULT_FILE_ENCODER_OPTIONS,
   ) {
     super();
   }
@@ -79,6 +80,7 @@ export class PgExportFileSource extends ExportFileSource {
         Number(counted.rows[0].count),
         this.batchSize,
         this.timeouts.copyIdleTimeoutMs ?? DEFAULT_COPY_IDLE_TIMEOUT_MS,
+        this.encoderOptions,
       );
     } catch (error) {
       client.release(true);
@@ -100,6 +102,7 @@ class PgExportFile implements ExportFile {
     readonly totalRows: number,
     private readonly batchSize: number,
     private readonly copyIdleTimeoutMs: number,
+    private readonly encoderOptions: FileEncoderOptions,
   ) {}
 
   get rowsRead(): number {
@@ -113,7 +116,7 @@ class PgExportFile implements ExportFile {
     const columns = query.columns
       .map((key) => findTicketColumn(key))
       .filter((c): c is TicketColumn => c !== undefined);
-    const stages = fileEncoder(format, columns);
+    const stages = fileEncoder(format, columns, this.encoderOptions);
     const file = stages[stages.length - 1];
     // An error anywhere, or the reader destroying the file, destroys every stage (the COPY too, below).
     pipeline([batches, ...stages], () => undefined);

@@ -11,6 +11,7 @@ import { SystemClock } from '../clock/system-clock';
 import type { AppConfig } from '../config/app-config';
 import { DefaultExportFailureClassifier } from '../export/export-failure-classifier';
 import { PgExportFileSource } from '../export/pg-export-file-source';
+import { DEFAULT_FILE_ENCODER_OPTIONS } from '../export/file-encoders';
 import { PgUploadJournal } from '../export/pg-upload-journal';
 import { guardPool, pgPoolOptions } from '../persistence/pg-connection';
 
@@ -58,9 +59,14 @@ export class ExportEngineModule {
         {
           provide: ExportFileSource,
           useFactory: (pool: Pool) =>
-            new PgExportFileSource(pool, config.exports.batchSize, {
-              longQueryTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
-            }),
+            new PgExportFileSource(
+              pool,
+              config.exports.batchSize,
+              { longQueryTimeoutMs: config.exports.attemptTimeoutSeconds * 1000 },
+              {
+                xlsx: { ...DEFAULT_FILE_ENCODER_OPTIONS.xlsx, sheetRows: config.exports.xlsxSheetRows },
+              },
+            ),
           inject: [EXPORT_PG_POOL],
         },
         {
@@ -78,6 +84,7 @@ export class ExportEngineModule {
             progressIntervalMs: 500,
             attemptTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
             stallAfterMs: config.exports.stallAfterSeconds * 1000,
+            maxRowsByFormat: config.exports.maxRowsByFormat,
           } satisfies ExportEngineSettings,
         },
         {

@@ -194,6 +194,17 @@ export class TicketQueryBuilder {
     };
   }
 
+  /** The rows, counted up to `atMost`: the scan stops there, so a big result costs no more than `atMost` rows. */
+  countAtMost(atMost: number): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    const limit = params.add(atMost, 'integer');
+    return {
+      text: `SELECT count(*)::bigint AS count FROM (SELECT 1${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n LIMIT ${limit}) AS capped`,
+      values: params.values,
+    };
+  }
+
   /** The cursor that continues after `row` (a row returned by `select`). */
   cursorAfter(row: Readonly<Record<string, unknown>>): string {
     const keys = this.sortKeys.map((_, i) => row[`_k${i}`]);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ValidationError } from '@app/domain';
+import { ExportTooLargeError, ValidationError } from '@app/domain';
 import type { ExportFailureClassifier } from '../../../ports/export-failure-classifier';
 import { errorName } from './error-name';
 import type { JobWriter, StopReason } from './progress-reporter';
@@ -11,7 +11,8 @@ import {
 } from './run-export-job.command';
 
 /** What ended an attempt that did not complete. */
-export type AttemptEnd = StopReason | 'invalid-query' | 'timed-out' | 'permanent' | 'exhausted' | 'transient';
+export type AttemptEnd =
+  StopReason | 'invalid-query' | 'too-large' | 'timed-out' | 'permanent' | 'exhausted' | 'transient';
 
 /** What becomes of the job, and what the attempt answers the queue. */
 type Settlement =
@@ -37,6 +38,13 @@ export const SETTLEMENTS: Readonly<Record<AttemptEnd, Settlement>> = {
     code: 'EXPORT_JOB.INVALID_QUERY',
     message: (error) =>
       `The view or filters of this export are no longer valid: ${error instanceof Error ? error.message : ''}`,
+  },
+  // Not retried: the count is of the job's snapshot, so another attempt would count the same. The message names the
+  // cap and points to CSV.
+  'too-large': {
+    job: 'fail',
+    code: 'EXPORT_JOB.TOO_LARGE',
+    message: (error) => (error instanceof ExportTooLargeError ? error.message : ''),
   },
   // Not retried: an export that outran EXPORT_ATTEMPT_TIMEOUT_S once would most likely outrun it again.
   'timed-out': {
@@ -70,6 +78,7 @@ export class AttemptSettlement {
   end(error: unknown, stopped: StopReason | null, attempts: number): AttemptEnd {
     if (stopped) return stopped;
     if (error instanceof ValidationError) return 'invalid-query';
+    if (error instanceof ExportTooLargeError) return 'too-large';
     if (error instanceof AttemptTimedOutError) return 'timed-out';
     if (error instanceof LostAttemptError) return 'exhausted';
     if (!this.classifier.isTransient(error)) return 'permanent';

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { exportFileName, exportObjectKey, type ExportJob, FORMAT_FILE_TYPES } from '@app/domain';
+import {
+  checkRowCap,
+  exportFileName,
+  exportObjectKey,
+  type ExportJob,
+  FORMAT_FILE_TYPES,
+  type FormatRowCaps,
+} from '@app/domain';
 import type { Clock } from '../../../ports/clock';
 import type { ExportFile, ExportFileSource } from '../../../ports/export-file-source';
 import type { ExportJobRepository } from '../../../ports/export-job.repository';
@@ -23,6 +30,8 @@ export interface ExportAttemptParts {
   readonly retentionHours: number;
   /** EXPORT_ATTEMPT_TIMEOUT_S in ms: past it the attempt stops and the job fails with EXPORT_JOB.TIMED_OUT. */
   readonly attemptTimeoutMs: number;
+  /** EXPORT_<FORMAT>_MAX_ROWS: a count over the job's format's cap fails the job at `counting`. */
+  readonly maxRowsByFormat: FormatRowCaps;
 }
 
 /**
@@ -62,6 +71,7 @@ export class ExportAttempt {
       });
       progress.throwIfStopped();
       throwIfTimedOut();
+      checkRowCap(this.parts.maxRowsByFormat, job.format, file.totalRows);
       await this.enter('exporting', 0, file.totalRows);
       const body = await upload.begin(exportObjectKey(job), {
         contentType: FORMAT_FILE_TYPES[job.format].contentType,
