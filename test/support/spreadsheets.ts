@@ -31,6 +31,13 @@ export async function readXlsx(bytes: Buffer): Promise<SheetRead[]> {
 export const decodeXstring = (text: string): string =>
   text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
+/** Every record of a CSV file as strings (the rows may differ in length: a sheet's trailing empty cells). */
+function readRecords(bytes: Buffer): string[][] {
+  const records: unknown = parseCsv(bytes, { relax_column_count: true });
+  if (!Array.isArray(records)) throw new Error('not CSV records');
+  return records as string[][];
+}
+
 /** LibreOffice's command, where it is installed (scripts/services.sh installs it on Debian as root). */
 export function findSoffice(): string | null {
   return (
@@ -86,7 +93,7 @@ export async function libreOfficeCsv(
     const sheets = await Promise.all(
       names.map(async (f) => ({
         name: f.slice('export-'.length, -'.csv'.length),
-        records: parseCsv(await readFile(join(dir, f)), { relax_column_count: true }) as string[][],
+        records: readRecords(await readFile(join(dir, f))),
       })),
     );
     const order = (name: string): number => Number(/ \((\d+)\)$/.exec(name)?.[1] ?? 1);

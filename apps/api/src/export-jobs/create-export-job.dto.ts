@@ -68,7 +68,13 @@ export class CreateExportJobDto implements CreateExportJobInput {
   @IsString()
   viewId?: string;
 
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv' })
+  @ApiPropertyOptional({
+    enum: EXPORT_FORMATS,
+    default: 'csv',
+    description:
+      'xlsx: typed cells, dates as date cells in `timezone`, sheets "Tickets", "Tickets (2)", ... of at most ' +
+      '1,048,576 rows; at most EXPORT_XLSX_MAX_ROWS rows (422 EXPORT_JOB.TOO_LARGE)',
+  })
   @IsOptional()
   @IsString()
   format?: string;
