@@ -4,8 +4,11 @@
  * XLSX exports (issue #10) through the API and a real worker process: the file read back by exceljs and by
  * LibreOffice headless and compared, cell by cell, with the CSV export of the same request; the sheet split (at a
  * sheet size lowered to 25 rows through EXPORT_XLSX_SHEET_ROWS); the row cap at request time (422) and at counting
- * (the worker's cap lower than the API's); bad input; download headers; retry.
+ * (the worker's cap lower than the API's); bad input; download headers; cancel mid-file, retry and the retention
+ * cleanup, as for CSV.
  */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { nastyStrings } from '@app/infrastructure';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import { TICKET_COLUMNS, type TicketColumnKey } from '@app/domain';
@@ -13,6 +16,8 @@ import type { Pool } from 'pg';
 import request from 'supertest';
 import { bearer, cancelActiveJobs, eventually, startApi, type StartedApi, tokenFor } from '../support/api';
 import { testPool } from '../support/database';
+import { insertBulkTickets } from '../support/bulk-tickets';
+import { runCleanupCli, settleOtherTenantsUploads } from '../support/cleanup';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { readCsv } from '../support/file-readers';
 import { decodeXstring, findSoffice, libreOfficeCsv, readXlsx } from '../support/spreadsheets';
@@ -21,9 +26,12 @@ import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/work
 jest.setTimeout(120_000);
 
 const REDIS_DB = 4;
-/** This spec's worker: sheets of a header and 24 rows, and a cap of 40 rows (the API keeps the default cap). */
+/** This spec's worker: sheets of a header and 24 rows, and a cap of 150,000 rows (the API keeps the default cap). */
 const SHEET_ROWS = 25;
-const WORKER_MAX_ROWS = 40;
+const WORKER_MAX_ROWS = 150_000;
+/** The second tenant's tickets: an export of them takes a few seconds (to cancel), all of them exceed the cap. */
+const BULK_ROWS = 140_000;
+const SMALL_ROWS = WORKER_MAX_ROWS + 1 - BULK_ROWS;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const STRINGS: readonly string[] = nastyStrings();
@@ -49,7 +57,11 @@ describe('XLSX exports with the worker', () => {
   let worker: RunningWorker;
   let pool: Pool;
   let acme: TestTenant;
+  let bulk: TestTenant;
   let admin: Record<string, string>;
+  let bulkAdmin: Record<string, string>;
+  /** The completed XLSX job of the first test. */
+  let xlsxJob: Job;
   /** The CSV and XLSX exports of one request, downloaded (filled by the first test). */
   let csv: Buffer;
   let xlsx: Buffer;
@@ -84,6 +96,15 @@ describe('XLSX exports with the worker', () => {
       // Closed ones: the whole tenant is then over the worker's cap.
       ...Array.from({ length: 20 }, (_, i) => aTicket({ title: `closed ${i}`, status: 'solved' })),
     ]);
+    bulk = await createTestTenant(pool);
+    const createdBefore = new Date(Date.now() - 3_600_000);
+    await insertBulkTickets(pool, bulk, { count: BULK_ROWS, createdBefore, descriptionLength: 100 });
+    await insertBulkTickets(pool, bulk, {
+      count: SMALL_ROWS,
+      createdBefore,
+      category: 'Small',
+      titlePrefix: 'Small',
+    });
     const redisUrl = redisUrlWithDb(REDIS_DB);
     api = await startApi({
       env: { REDIS_URL: redisUrl },
@@ -99,18 +120,19 @@ describe('XLSX exports with the worker', () => {
       },
     });
     admin = bearer(tokenFor(api.config, acme, 'admin'));
+    bulkAdmin = bearer(tokenFor(api.config, bulk, 'admin'));
   });
 
   afterAll(async () => {
     await worker?.stop();
-    await cancelActiveJobs(pool, [acme.id]);
+    await cancelActiveJobs(pool, [acme.id, bulk.id]);
     await api?.close();
     await pool.end();
   });
 
-  async function finished(id: string): Promise<Job> {
+  async function finished(id: string, as = admin): Promise<Job> {
     return eventually(
-      async () => (await request(api.baseUrl).get(`/export-jobs/${id}`).set(admin)).body as Job,
+      async () => (await request(api.baseUrl).get(`/export-jobs/${id}`).set(as)).body as Job,
       (job) => !['queued', 'running'].includes(job.status),
       60_000,
     );
@@ -161,6 +183,7 @@ describe('XLSX exports with the worker', () => {
     ({ bytes: csv } = await exported(openTickets('csv')));
     const { job, bytes, headers } = await exported(openTickets('xlsx'));
     xlsx = bytes;
+    xlsxJob = job;
     expect(job.format).toBe('xlsx');
     expect(job.file).toMatchObject({
       contentType: XLSX_TYPE,
@@ -287,10 +310,10 @@ describe('XLSX exports with the worker', () => {
   it('fails the job at counting with EXPORT_JOB.TOO_LARGE when only the worker finds it too large; a retry is a new xlsx job', async () => {
     const created = await request(api.baseUrl)
       .post('/export-jobs')
-      .set(admin)
-      .send({ viewId: acme.viewIds['All tickets'], format: 'xlsx' });
+      .set(bulkAdmin)
+      .send({ viewId: bulk.viewIds['All tickets'], format: 'xlsx' });
     expect(created.status).toBe(202);
-    const job = await finished((created.body as Job).id);
+    const job = await finished((created.body as Job).id, bulkAdmin);
     expect(job).toMatchObject({
       status: 'failed',
       file: null,
@@ -308,10 +331,75 @@ describe('XLSX exports with the worker', () => {
       expect.objectContaining({ code: 'EXPORT_JOB.TOO_LARGE', attempts: 1 }),
     ]);
 
-    const retried = await request(api.baseUrl).post(`/export-jobs/${job.id}/retry`).set(admin);
+    const retried = await request(api.baseUrl).post(`/export-jobs/${job.id}/retry`).set(bulkAdmin);
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ format: 'xlsx', retryOf: job.id });
-    const again = await finished((retried.body as Job).id);
+    const again = await finished((retried.body as Job).id, bulkAdmin);
     expect(again.error?.code).toBe('EXPORT_JOB.TOO_LARGE');
+  });
+
+  /** The files of a job in the local storage (its attempts' keys and any temporary file). */
+  async function storedFilesOf(jobId: string): Promise<string[]> {
+    const paths = (await readdir(api.storageDir, { recursive: true })).filter((f) => f.includes(jobId));
+    const isFile = await Promise.all(paths.map(async (f) => (await stat(join(api.storageDir, f))).isFile()));
+    return paths.filter((_, i) => isFile[i]);
+  }
+
+  it('cancel mid-file: the job stays cancelled, the worker stops writing the zip, no file remains', async () => {
+    const created = await request(api.baseUrl)
+      .post('/export-jobs')
+      .set(bulkAdmin)
+      .send({
+        viewId: bulk.viewIds['All tickets'],
+        format: 'xlsx',
+        columns: ALL_COLUMNS,
+        filters: { and: [{ field: 'category', operator: 'is_none_of', values: ['Small'] }], or: [] },
+      });
+    expect(created.status).toBe(202);
+    const id = (created.body as Job).id;
+    const exporting = await eventually(
+      async () =>
+        (await request(api.baseUrl).get(`/export-jobs/${id}`).set(bulkAdmin)).body as Job & {
+          progress: { rowsExported: number };
+        },
+      (job) => job.status !== 'queued' && (job.status !== 'running' || job.progress.rowsExported > 0),
+      60_000,
+    );
+    expect(exporting.status).toBe('running');
+    const cancelled = await request(api.baseUrl).post(`/export-jobs/${id}/cancel`).set(bulkAdmin);
+    expect(cancelled.status).toBe(200);
+    await eventually(
+      () => Promise.resolve(worker.output()),
+      (output) => new RegExp(`"jobId":"${id}".*"outcome":"cancelled"`).test(output),
+      10_000,
+    );
+    const job = (await request(api.baseUrl).get(`/export-jobs/${id}`).set(bulkAdmin)).body as Job;
+    expect(job).toMatchObject({ status: 'cancelled', file: null });
+    expect(job.links.download).toBeUndefined();
+    expect(await storedFilesOf(id)).toEqual([]);
+    const { rows } = await pool.query<{ action: string }>(
+      'SELECT action FROM audit_events WHERE job_id = $1 ORDER BY id',
+      [id],
+    );
+    expect(rows.map((r) => r.action)).toEqual(['export.requested', 'export.cancelled']);
+  });
+
+  it('the retention cleanup deletes an expired XLSX file and marks its job expired', async () => {
+    expect(await storedFilesOf(xlsxJob.id)).toHaveLength(1);
+    await pool.query(`UPDATE export_jobs SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+      xlsxJob.id,
+    ]);
+    await settleOtherTenantsUploads(pool, acme.id);
+    const run = await runCleanupCli({
+      REDIS_URL: redisUrlWithDb(REDIS_DB),
+      STORAGE_DRIVER: 'local',
+      STORAGE_LOCAL_DIR: api.storageDir,
+    });
+    expect(run.code).toBe(0);
+    const job = (await request(api.baseUrl).get(`/export-jobs/${xlsxJob.id}`).set(admin)).body as Job;
+    expect(job.status).toBe('expired');
+    expect(await storedFilesOf(xlsxJob.id)).toEqual([]);
+    const download = await request(api.baseUrl).get(`/export-jobs/${xlsxJob.id}/download`).set(admin);
+    expect(download.status).toBe(410);
   });
 });

@@ -202,6 +202,23 @@ describe('XLSX encoder', () => {
     ]);
   });
 
+  it('stops cleanly when destroyed mid-file (a cancel): the error reaches the pipeline, nothing throws later', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => [String(i), 'z'.repeat(100), null, null, null]);
+    const [encoder] = fileEncoder('xlsx', COLUMNS);
+    const cancelled = new Error('cancelled');
+    let read = 0;
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        read += chunk.length;
+        if (read > 10_000) encoder.destroy(cancelled);
+        callback();
+      },
+    });
+    await expect(pipeline([Readable.from(batches(rows, 100)), encoder, sink])).rejects.toBe(cancelled);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(encoder.destroyed).toBe(true);
+  });
+
   it('holds back while its reader does: a batch is taken only once the zip took the previous one', async () => {
     const row = (i: number): string[] => [String(i), 'y'.repeat(200), null, null, null].map((v) => v ?? '');
     const input = batches(
