@@ -4,9 +4,10 @@
 #   2. otherwise `docker compose up -d postgres redis` where a Docker engine runs;
 #   3. otherwise, on Debian/Ubuntu as root, install and start the distribution's postgresql and redis-server;
 #   4. otherwise stop with a message that says what to install.
-# With --browser (npm test) it first makes sure the system's Chromium is there for the browser specs: on Debian as
-# root it installs the distribution's `chromium` package when missing; elsewhere those specs are skipped with a
-# message. No browser build is ever downloaded from anywhere else.
+# With --test-tools (npm test, the docs scripts) it first makes sure the programs some specs drive are there:
+# Chromium (browser specs), poppler-utils (the PDF specs read exports back) and LibreOffice Calc (an XLSX export is
+# opened in it). On Debian as root it installs the distribution's packages when missing; elsewhere the specs that
+# need a missing one are skipped with a message. No browser build is ever downloaded from anywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,36 +15,30 @@ say() { printf 'services: %s\n' "$*"; }
 check() { node scripts/check-services.js "$@" >/tmp/export-services.$$ 2>&1; local rc=$?; cat /tmp/export-services.$$ >&2 2>/dev/null || true; rm -f /tmp/export-services.$$; return $rc; }
 quiet_check() { node scripts/check-services.js "$@" >/dev/null 2>&1; }
 
-ensure_chromium() {
-  if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then return 0; fi
+apt_updated=0
+# ensure_tool <command> <Debian package> <the specs that need it>
+ensure_tool() {
+  if command -v "$1" >/dev/null 2>&1; then return 0; fi
   if grep -qs '^ID=debian' /etc/os-release && [ "$(id -u)" = 0 ]; then
-    say "installing Chromium from the distribution's packages (for the browser specs)"
-    if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; then return 0; fi
-    say "could not install chromium: the browser specs will be skipped"
+    say "installing $2 from the distribution's packages (for $3)"
+    if [ "$apt_updated" = 0 ]; then apt-get update -qq || true; apt_updated=1; fi
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null; then return 0; fi
+    say "could not install $2: $3 will be skipped"
   else
-    say "no Chromium found: the browser specs will be skipped (Debian: apt-get install chromium)"
+    say "$1 not found: $3 will be skipped (Debian: apt-get install $2)"
   fi
 }
 
-if [ "${1:-}" = "--browser" ]; then
+if [ "${1:-}" = "--test-tools" ]; then
   shift
-  ensure_chromium
+  ensure_tool chromium chromium "the browser specs"
+  ensure_tool pdftotext poppler-utils "the PDF specs"
+  ensure_tool soffice libreoffice-calc-nogui "the XLSX LibreOffice spec"
 fi
 
 if [ ! -d node_modules/pg ]; then
   say "node_modules is missing: run npm ci first"
   exit 1
-fi
-
-# poppler-utils (pdftotext, pdfinfo, pdffonts) read the PDF exports back in test/engine/pdf-export.e2e-spec.ts.
-# Installed on Debian as root when missing; elsewhere that spec is skipped, saying so.
-if ! command -v pdftotext >/dev/null 2>&1; then
-  if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
-    say "installing poppler-utils (PDF specs) from the distribution's packages"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
-  else
-    say "poppler-utils (pdftotext) is missing: the PDF specs will be skipped"
-  fi
 fi
 
 if quiet_check; then

@@ -33,7 +33,7 @@ const JOB = '00000000-0000-4000-8000-000000000001';
 const TEN_THOUSAND = Array.from({ length: 10_000 }, (_, i) => `column${i}`);
 
 const CASES: readonly Case[] = [
-  create('format unknown', { format: 'xlsx' }, 400, 'format'),
+  create('format unknown', { format: 'xls' }, 400, 'format'),
   create('format not a string', { format: 5 }, 400, 'format'),
   create('source unknown', { source: 'users' }, 400, 'source'),
   create('viewId not a UUID', { viewId: 'abc' }, 400, 'viewId'),
@@ -247,7 +247,7 @@ describe('bad input', () => {
 
   it('names every bad field of one body at once', async () => {
     const response = await http.post('/export-jobs', {
-      format: 'xlsx',
+      format: 'xls',
       columns: ['id', 'nope'],
       filters: { and: [{ field: 'title', operator: 'between' }] },
       timezone: 'Nowhere/Land',

@@ -79,6 +79,7 @@ describe('the retention cleanup (PostgreSQL, Redis, s3rver behind the recording 
         maxAttempts: engine.config.exports.maxAttempts,
         progressIntervalMs: 500,
         stallAfterMs: 300_000,
+        maxRowsByFormat: {},
         attemptTimeoutMs: 1_800_000,
       },
     );

@@ -10,7 +10,7 @@ export function describeInBrowser(name: string, body: () => void): void {
   }
   process.stderr.write(
     `\n*** browser specs SKIPPED (${name}): no Chromium at /usr/bin/chromium. ` +
-      'On Debian: `apt-get install chromium` (scripts/services.sh --browser does it as root). ***\n\n',
+      'On Debian: `apt-get install chromium` (scripts/services.sh --test-tools does it as root). ***\n\n',
   );
   describe.skip(name, body);
 }

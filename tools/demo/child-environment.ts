@@ -24,7 +24,7 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     EXPORT_MAX_ACTIVE_PER_USER: String(limits.maxActivePerUser),
     EXPORT_ATTEMPT_TIMEOUT_S: String(limits.attemptTimeoutSeconds),
     EXPORT_STALL_AFTER_S: String(limits.stallAfterSeconds),
-    EXPORT_PDF_MAX_ROWS: String(limits.rowCaps.pdf),
+    EXPORT_XLSX_SHEET_ROWS: String(limits.xlsxSheetRows),
     EXPORT_PDF_PAGE_SIZE: limits.pdfPageSize,
     CLEANUP_CRON: config.cleanupCron,
     EXPORT_RECONCILE_INTERVAL_S: String(config.reconcileIntervalSeconds),
@@ -44,6 +44,9 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     AZURE_STORAGE_KEY: storage.azure.accountKey,
     AZURE_CONTAINER: storage.azure.container,
   };
+  // One variable a capped format: EXPORT_XLSX_MAX_ROWS, ...
+  for (const [format, maxRows] of Object.entries(limits.maxRowsByFormat))
+    env[`EXPORT_${format.toUpperCase()}_MAX_ROWS`] = String(maxRows);
   for (const [name, value] of Object.entries(optional)) if (value !== null) env[name] = value;
   return env;
 }

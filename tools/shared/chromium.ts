@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
 /**
- * The system's Chromium (Debian's `chromium` package; `scripts/services.sh --browser` installs it as root).
+ * The system's Chromium (Debian's `chromium` package; `scripts/services.sh --test-tools` installs it as root).
  * Nothing here ever downloads a browser build.
  */
 export const CHROMIUM_PATH: string | null =

@@ -95,7 +95,7 @@ export class ApiModule {
           useValue: {
             maxActivePerRequester: config.exports.maxActivePerUser,
             retryAfterSeconds: 30,
-            rowCaps: config.exports.rowCaps,
+            maxRowsByFormat: config.exports.maxRowsByFormat,
           } satisfies ExportRequestSettings,
         },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -16,6 +16,7 @@ export * from './auth/call-context';
 export * from './ports/export-job.read-model';
 export * from './ports/export-request-settings';
 export * from './ports/ticket-list.reader';
+export * from './ports/ticket-counter';
 export * from './ports/ticket-view.repository';
 export * from './tickets/stored-view';
 export * from './tickets/queries/list-ticket-views/list-ticket-views.query';

@@ -11,4 +11,4 @@ export * from './tickets/ticket-query';
 export * from './export-jobs/export-file-name';
 export * from './export-jobs/export-request';
 export * from './export-jobs/formula-guard';
-export * from './export-jobs/export-row-caps';
+export * from './export-jobs/format-row-caps';

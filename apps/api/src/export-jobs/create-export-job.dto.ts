@@ -72,7 +72,10 @@ export class CreateExportJobDto implements CreateExportJobInput {
     enum: EXPORT_FORMATS,
     default: 'csv',
     description:
-      'pdf: a landscape table (header on every page, "page N of M"), at most EXPORT_PDF_MAX_ROWS rows (else 422 EXPORT_JOB.TOO_LARGE)',
+      'xlsx: typed cells, dates as date cells in `timezone`, sheets "Tickets", "Tickets (2)", ... of at most ' +
+      '1,048,576 rows; at most EXPORT_XLSX_MAX_ROWS rows (422 EXPORT_JOB.TOO_LARGE). ' +
+      'pdf: a landscape table (header on every page, "page N of M"), at most EXPORT_PDF_MAX_ROWS rows ' +
+      '(422 EXPORT_JOB.TOO_LARGE)',
   })
   @IsOptional()
   @IsString()

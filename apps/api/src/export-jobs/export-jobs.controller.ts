@@ -44,7 +44,7 @@ import {
   OpenExportDownloadCommand,
   RetryExportJobCommand,
 } from '@app/application';
-import { type Actor, ValidationError } from '@app/domain';
+import { type Actor, FORMAT_FILE_TYPES, ValidationError } from '@app/domain';
 import { attachmentDisposition } from '@app/infrastructure';
 import { Caller, CurrentActor } from '../auth/caller.decorator';
 import type { ApiResponse as HttpResponse } from '../http/api-request';
@@ -56,6 +56,11 @@ import { CreateExportJobDto } from './create-export-job.dto';
 import { ExportJobDto, ExportJobListDto } from './export-job.dto';
 import { etagOf, matchesEtag } from './job-etag';
 import { ListExportJobsQueryDto } from './list-export-jobs.dto';
+
+/** What a download may be: one media type a format (CONTRACT §5, §9). */
+const DOWNLOAD_CONTENT_TYPES = [
+  ...new Set(Object.values(FORMAT_FILE_TYPES).map((type) => type.contentType.split(';')[0])),
+];
 
 const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } };
 const MAX_IDEMPOTENCY_KEY = 255;
@@ -116,7 +121,8 @@ export class ExportJobsController {
   @ApiResponse({
     status: 422,
     description:
-      'EXPORT_JOB.TOO_LARGE: more rows than the format allows (pdf: EXPORT_PDF_MAX_ROWS, default 10000); ' +
+      "EXPORT_JOB.TOO_LARGE: more rows than the format's cap (EXPORT_XLSX_MAX_ROWS, EXPORT_PDF_MAX_ROWS), counted " +
+      'when that is cheap; otherwise the job fails at `counting` with this code. The message points to CSV. ' +
       'TICKET_VIEW.INVALID: the stored view no longer validates',
     content: problem,
   })
@@ -196,7 +202,7 @@ export class ExportJobsController {
   @Get(':id/download')
   @ApiOperation({ summary: "Download a completed export's file (export admins of the tenant)" })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiProduces('text/csv', 'application/json', 'application/x-ndjson')
+  @ApiProduces(...DOWNLOAD_CONTENT_TYPES)
   @ApiOkResponse({ description: 'The file, streamed', schema: { type: 'string', format: 'binary' } })
   @ApiForbiddenResponse({ description: 'Visible job, but the caller may not download it', content: problem })
   @ApiNotFoundResponse({ description: 'No such job, or not visible to the caller', content: problem })

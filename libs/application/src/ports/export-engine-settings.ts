@@ -1,9 +1,9 @@
-import type { ExportRowCaps } from '@app/domain';
+import type { FormatRowCaps } from '@app/domain';
 
 /** The engine's knobs, from configuration. */
 export abstract class ExportEngineSettings {
-  /** EXPORT_<FORMAT>_MAX_ROWS: the most rows a file of each capped format may hold (none when absent). */
-  abstract readonly rowCaps?: ExportRowCaps;
+  /** EXPORT_<FORMAT>_MAX_ROWS: an attempt whose count exceeds its format's cap fails at `counting`. */
+  abstract readonly maxRowsByFormat: FormatRowCaps;
   abstract readonly retentionHours: number;
   abstract readonly maxAttempts: number;
   /**

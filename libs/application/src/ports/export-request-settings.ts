@@ -1,9 +1,9 @@
-import type { ExportRowCaps } from '@app/domain';
+import type { FormatRowCaps } from '@app/domain';
 
 /** The API's knobs for export requests, from configuration. */
 export abstract class ExportRequestSettings {
-  /** EXPORT_<FORMAT>_MAX_ROWS: a request for more rows than its format's cap is refused (none when absent). */
-  abstract readonly rowCaps?: ExportRowCaps;
+  /** EXPORT_<FORMAT>_MAX_ROWS: a request whose rows, cheaply counted, exceed its format's cap is refused. */
+  abstract readonly maxRowsByFormat: FormatRowCaps;
   /** EXPORT_MAX_ACTIVE_PER_USER: queued or running jobs one user may have at a time. */
   abstract readonly maxActivePerRequester: number;
   /** How long a client is told to wait before asking again once it hit the limit (Retry-After). */

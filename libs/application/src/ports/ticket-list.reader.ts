@@ -26,9 +26,4 @@ export interface TicketListRequest {
  */
 export abstract class TicketListReader {
   abstract page(request: TicketListRequest): Promise<TicketListPage>;
-  /**
-   * How many tickets the query matches, counted no further than `limit`: a row cap is checked at request time
-   * for the price of reading at most `limit` rows.
-   */
-  abstract countUpTo(request: Omit<TicketListRequest, 'limit' | 'cursor'>, limit: number): Promise<number>;
 }

@@ -1,11 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  ConcurrentUpdateError,
-  ExportJob,
-  type ExportJobProps,
-  type ExportRowCaps,
-  type TicketQuery,
-} from '@app/domain';
+import { ConcurrentUpdateError, ExportJob, type ExportJobProps, type FormatRowCaps } from '@app/domain';
 import type { AuditEntry } from '../ports/audit-log';
 import { AuditLog } from '../ports/audit-log';
 import { Clock } from '../ports/clock';
@@ -25,7 +19,7 @@ import {
   type StoredFileRecord,
 } from '../ports/export-job.repository';
 import { ExportRequestSettings } from '../ports/export-request-settings';
-import { type TicketListPage, TicketListReader, type TicketListRequest } from '../ports/ticket-list.reader';
+import { TicketCounter, type TicketCountRequest } from '../ports/ticket-counter';
 import {
   FileStorage,
   type ObjectUpload,
@@ -262,27 +256,23 @@ export class InMemoryStorage extends FileStorage {
 
 export const settings = (
   maxActivePerRequester = 3,
-  rowCaps: ExportRowCaps = { pdf: 10_000 },
+  maxRowsByFormat: FormatRowCaps = {},
 ): ExportRequestSettings => ({
   maxActivePerRequester,
   retryAfterSeconds: 30,
-  rowCaps,
+  maxRowsByFormat,
 });
 
-/** The ticket list as far as a row cap asks: `matching` tickets match every query; each count is recorded. */
-export class CountingTicketListReader extends TicketListReader {
-  readonly counts: { readonly query: TicketQuery; readonly limit: number }[] = [];
+/** Answers every count with `rows` (null: the count was not cheap), and records what it was asked. */
+export class FakeTicketCounter extends TicketCounter {
+  readonly requests: { request: TicketCountRequest; atMost: number }[] = [];
 
-  constructor(private readonly matching = 0) {
+  constructor(private readonly rows: number | null = 0) {
     super();
   }
 
-  page(): Promise<TicketListPage> {
-    return unexpected('TicketListReader.page');
-  }
-
-  countUpTo(request: Omit<TicketListRequest, 'limit' | 'cursor'>, limit: number): Promise<number> {
-    this.counts.push({ query: request.query, limit });
-    return Promise.resolve(Math.min(this.matching, limit));
+  countAtMost(request: TicketCountRequest, atMost: number): Promise<number | null> {
+    this.requests.push({ request, atMost });
+    return Promise.resolve(this.rows === null ? null : Math.min(this.rows, atMost));
   }
 }

@@ -41,6 +41,7 @@ export const EXPORT_FAILURE_CODES = [
   'EXPORT_JOB.INVALID_QUERY',
   'EXPORT_JOB.WORKER_LOST',
   'EXPORT_JOB.TIMED_OUT',
+  /** Over the format's row cap (format-row-caps.ts), found at `counting`: the same code the API answers 422 with. */
   'EXPORT_JOB.TOO_LARGE',
 ] as const;
 

@@ -95,7 +95,7 @@ describe('parseExportRequest', () => {
         parseExportRequest(
           {
             source: 'users',
-            format: 'xlsx',
+            format: 'xls',
             columns: ['id', 'nope', 'id', 1],
             filters: { and: [{ field: 'title', operator: 'between', value: 'a' }], xor: [] },
             sort: [{ field: 'tags' }],

@@ -42,7 +42,8 @@ describe('loadConfig', () => {
         maxActivePerUser: 3,
         attemptTimeoutSeconds: 1800,
         stallAfterSeconds: 300,
-        rowCaps: { pdf: 10_000 },
+        maxRowsByFormat: { xlsx: 5_000_000, pdf: 10_000 },
+        xlsxSheetRows: 1_048_576,
         pdfPageSize: 'a4',
       },
       events: { maxStreamsPerUser: 5, maxStreams: 1000 },
@@ -72,6 +73,10 @@ describe('loadConfig', () => {
     ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
     ['EXPORT_STALL_AFTER_S', '4'],
     ['EXPORT_STALL_AFTER_S', 'soon'],
+    ['EXPORT_XLSX_MAX_ROWS', '0'],
+    ['EXPORT_XLSX_MAX_ROWS', '5e6'],
+    ['EXPORT_XLSX_SHEET_ROWS', '1'],
+    ['EXPORT_XLSX_SHEET_ROWS', '1048577'],
     ['LOG_LEVEL', 'loud'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['S3_REQUEST_TIMEOUT_MS', '999'],
@@ -193,7 +198,7 @@ describe('loadConfig', () => {
       EXPORT_PDF_MAX_ROWS: '250',
       EXPORT_PDF_PAGE_SIZE: 'letter',
     });
-    expect(exports.rowCaps).toEqual({ pdf: 250 });
+    expect(exports.maxRowsByFormat).toEqual({ xlsx: 5_000_000, pdf: 250 });
     expect(exports.pdfPageSize).toBe('letter');
   });
 
@@ -201,6 +206,16 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ AUTH_JWT_SECRET: SECRET, EXPORT_STALL_AFTER_S: '45' }).exports.stallAfterSeconds,
     ).toBe(45);
+  });
+
+  it('reads the XLSX row cap into the table of caps by format, and the rows of one sheet', () => {
+    const { exports } = loadConfig({
+      AUTH_JWT_SECRET: SECRET,
+      EXPORT_XLSX_MAX_ROWS: '10',
+      EXPORT_XLSX_SHEET_ROWS: '25',
+    });
+    expect(exports.maxRowsByFormat).toEqual({ xlsx: 10, pdf: 10_000 });
+    expect(exports.xlsxSheetRows).toBe(25);
   });
 
   it('reads the S3 request timeout in milliseconds', () => {

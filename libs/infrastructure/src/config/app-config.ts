@@ -1,4 +1,4 @@
-import type { ExportRowCaps } from '@app/domain';
+import type { FormatRowCaps } from '@app/domain';
 
 /**
  * The one typed configuration, validated once at start. Nothing else reads the environment: a bad value stops
@@ -65,10 +65,15 @@ export interface AppConfig {
      */
     readonly stallAfterSeconds: number;
     /**
-     * The most rows an export of each capped format may hold (EXPORT_<FORMAT>_MAX_ROWS): a request over it is
-     * refused with 422 EXPORT_JOB.TOO_LARGE, a job counted over it fails at `counting` with that code.
+     * The row cap of each capped format, one entry a format (EXPORT_XLSX_MAX_ROWS): over it the API answers 422
+     * EXPORT_JOB.TOO_LARGE, or the job fails at `counting` with that code.
      */
-    readonly rowCaps: ExportRowCaps;
+    readonly maxRowsByFormat: FormatRowCaps;
+    /**
+     * EXPORT_XLSX_SHEET_ROWS: the rows of one XLSX sheet, its header included (Excel's limit, 1,048,576, is the
+     * default and the most); the rows go on in sheets "Tickets (2)", "Tickets (3)", ... Lowered only by tests.
+     */
+    readonly xlsxSheetRows: number;
     /** EXPORT_PDF_PAGE_SIZE. */
     readonly pdfPageSize: PdfPageSize;
   };
@@ -113,6 +118,9 @@ const PUBLISHED_JWT_SECRETS: ReadonlySet<string> = new Set([
 ]);
 /** HS256 keys shorter than the hash's 32 bytes weaken it (RFC 7518 §3.2); production requires at least that. */
 const PRODUCTION_JWT_SECRET_BYTES = 32;
+
+/** The most rows a worksheet holds in Excel (and LibreOffice since 7.4), the header row included. */
+export const XLSX_MAX_SHEET_ROWS = 1_048_576;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -333,9 +341,11 @@ export function loadConfig(env: Env): AppConfig {
       maxActivePerUser: integer(env, 'EXPORT_MAX_ACTIVE_PER_USER', 3, 1, 1000),
       attemptTimeoutSeconds: integer(env, 'EXPORT_ATTEMPT_TIMEOUT_S', 1800, 1, 7 * 24 * 3600),
       stallAfterSeconds: integer(env, 'EXPORT_STALL_AFTER_S', 300, 5, 24 * 3600),
-      rowCaps: {
+      maxRowsByFormat: {
+        xlsx: integer(env, 'EXPORT_XLSX_MAX_ROWS', 5_000_000, 1, 100_000_000),
         pdf: integer(env, 'EXPORT_PDF_MAX_ROWS', 10_000, 1, 100_000),
       },
+      xlsxSheetRows: integer(env, 'EXPORT_XLSX_SHEET_ROWS', XLSX_MAX_SHEET_ROWS, 2, XLSX_MAX_SHEET_ROWS),
       pdfPageSize: oneOf<PdfPageSize>(env, 'EXPORT_PDF_PAGE_SIZE', ['a4', 'letter'], 'a4'),
     },
     events: {

@@ -18,6 +18,33 @@ export function unescapeCopyCell(cell: string): string {
 }
 
 /**
+ * The rows of COPY text (every row ends with `\n`, cells with tab), each an array of unescaped cells. `backslash` is
+ * always the next `\` at or after `pos` (or -1): only cells holding one are unescaped.
+ */
+export function splitCopyRows(text: string): string[][] {
+  const rows: string[][] = [];
+  let backslash = text.indexOf('\\');
+  for (let pos = 0; pos < text.length;) {
+    const end = text.indexOf('\n', pos);
+    const row: string[] = [];
+    for (;;) {
+      const tab = text.indexOf('\t', pos);
+      const cellEnd = tab === -1 || tab > end ? end : tab;
+      let cell = text.slice(pos, cellEnd);
+      if (backslash !== -1 && backslash < cellEnd) {
+        cell = unescapeCopyCell(cell);
+        backslash = text.indexOf('\\', cellEnd);
+      }
+      row.push(cell);
+      pos = cellEnd + 1;
+      if (cellEnd === end) break;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
  * Whole rows of `COPY ... TO STDOUT` text output, as Postgres wrote them: every row ends with `\n`, cells are
  * split by tab, and both are backslash-escaped inside values, so rows and cells can be found without quote state.
  */

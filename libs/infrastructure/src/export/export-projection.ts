@@ -54,6 +54,39 @@ function pdfCell(key: TicketColumnKey): string {
   }
 }
 
+/** Days from Excel's day 0 (1899-12-30 in its 1900 date system) to 1970-01-01. */
+const EXCEL_UNIX_EPOCH_DAY = 25569;
+
+/**
+ * A date as an Excel serial number (days, the time of day as the fraction) of its wall-clock time in the session's
+ * TimeZone, the job's zone: what a spreadsheet shows with no zone. Whole seconds, as the CSV and JSON dates carry.
+ * float8's text is the shortest that reads back to the same double.
+ */
+const excelSerial = (sql: string): string =>
+  `(extract(epoch FROM date_trunc('second', (${sql})::timestamp)) / 86400 + ${EXCEL_UNIX_EPOCH_DAY})::float8::text`;
+
+/**
+ * XLSX: one text cell per column, its type decided by the writer from the column's type (xlsx-encoder.ts): numbers
+ * as Postgres writes them, dates as Excel serials, tags joined, text unchanged (no apostrophe: XLSX marks a cell
+ * that starts like a formula with quotePrefix instead).
+ */
+function xlsxCell(key: TicketColumnKey): string {
+  const sql = columnSql(key);
+  const type = findTicketColumn(key)?.type;
+  switch (type) {
+    case 'number':
+      return `${sql}::text`;
+    case 'date':
+      return excelSerial(sql);
+    case 'tags':
+      return `array_to_string(${sql}, '${CSV_TAG_SEPARATOR}')`;
+    case 'text':
+    case 'choice':
+    case undefined:
+      return sql;
+  }
+}
+
 function jsonValue(key: TicketColumnKey): string {
   const sql = columnSql(key);
   return findTicketColumn(key)?.type === 'date' ? isoDate(sql) : sql;
@@ -61,12 +94,14 @@ function jsonValue(key: TicketColumnKey): string {
 
 /**
  * What Postgres hands over for each row, ready to write: for CSV one text cell per column (labels joined, dates
- * in the job's zone, tags joined, formula guard applied); for PDF the same cells as shown on paper; for JSON and NDJSON a single cell holding the row's
- * JSON object keyed by column key, with typed values (numbers, strings, tag arrays, nulls).
+ * in the job's zone, tags joined, formula guard applied); for PDF the same cells as shown on paper; for JSON and
+ * NDJSON a single cell holding the row's JSON object keyed by column key, with typed values (numbers, strings, tag
+ * arrays, nulls); for XLSX one cell per column ready to type (xlsxCell).
  */
 export function exportProjection(format: ExportFormat, columns: readonly TicketColumnKey[]): SelectItem[] {
   if (format === 'csv') return columns.map((key, i) => ({ alias: `c${i}`, sql: csvCell(key) }));
   if (format === 'pdf') return columns.map((key, i) => ({ alias: `c${i}`, sql: pdfCell(key) }));
+  if (format === 'xlsx') return columns.map((key, i) => ({ alias: `c${i}`, sql: xlsxCell(key) }));
   const pairs = columns.map((key) => `'${key}', ${jsonValue(key)}`).join(', ');
   return [{ alias: 'row', sql: `json_build_object(${pairs})::text` }];
 }

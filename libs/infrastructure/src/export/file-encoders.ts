@@ -1,7 +1,9 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Duplex, Transform, type TransformCallback } from 'node:stream';
 import type { ExportFormat, TicketColumn } from '@app/domain';
 import { format as csvFormat } from 'fast-csv';
-import { type CopyTextBatch, unescapeCopyCell } from './copy-text';
+import { type PdfPageSize, XLSX_MAX_SHEET_ROWS } from '../config/app-config';
+import { type CopyTextBatch, splitCopyRows, unescapeCopyCell } from './copy-text';
+import { XlsxEncoder, type XlsxLayout } from './xlsx/xlsx-encoder';
 import { type PdfDocumentInfo, PdfTableEncoder } from './pdf/pdf-table-encoder';
 
 /** CONTRACT §6: UTF-8 with BOM, RFC 4180 quoting, CRLF after every row (the last one included). */
@@ -31,26 +33,8 @@ class CopyTextRows extends CopyTextTransform {
     super({ objectMode: true, writableHighWaterMark: 2 });
   }
 
-  /** `backslash` is always the next `\` at or after `pos` (or -1): only cells holding one are unescaped. */
   protected encode(text: string): void {
-    let backslash = text.indexOf('\\');
-    for (let pos = 0; pos < text.length;) {
-      const end = text.indexOf('\n', pos);
-      const row: string[] = [];
-      for (;;) {
-        const tab = text.indexOf('\t', pos);
-        const cellEnd = tab === -1 || tab > end ? end : tab;
-        let cell = text.slice(pos, cellEnd);
-        if (backslash !== -1 && backslash < cellEnd) {
-          cell = unescapeCopyCell(cell);
-          backslash = text.indexOf('\\', cellEnd);
-        }
-        row.push(cell);
-        pos = cellEnd + 1;
-        if (cellEnd === end) break;
-      }
-      this.push(row);
-    }
+    for (const row of splitCopyRows(text)) this.push(row);
   }
 }
 
@@ -133,12 +117,27 @@ class NdjsonEncoder extends CopyTextTransform {
   }
 }
 
+/** Options of the formats that have any. */
+export interface FileEncoderOptions {
+  readonly xlsx: XlsxLayout;
+  /** EXPORT_PDF_PAGE_SIZE. */
+  readonly pdf: { readonly pageSize: PdfPageSize };
+}
+
+/** Excel's most rows a sheet, and the sheet's name (CONTRACT §9). */
+export const DEFAULT_FILE_ENCODER_OPTIONS: FileEncoderOptions = {
+  xlsx: { sheetRows: XLSX_MAX_SHEET_ROWS, sheetName: 'Tickets' },
+  pdf: { pageSize: 'a4' },
+};
+
 /** The stages, in pipeline order, that turn CopyTextBatch objects into the bytes of a file of `format`. */
 export function fileEncoder(
   format: ExportFormat,
   columns: readonly TicketColumn[],
-  pdf?: PdfDocumentInfo,
-): [Transform, ...Transform[]] {
+  options: FileEncoderOptions = DEFAULT_FILE_ENCODER_OPTIONS,
+  /** The title block of a PDF file (its page size comes from `options`). */
+  pdf?: Omit<PdfDocumentInfo, 'pageSize'>,
+): [Duplex, ...Duplex[]] {
   switch (format) {
     case 'csv':
       return csvEncoder(columns);
@@ -146,8 +145,10 @@ export function fileEncoder(
       return [new JsonArrayEncoder()];
     case 'ndjson':
       return [new NdjsonEncoder()];
+    case 'xlsx':
+      return [new XlsxEncoder(columns, options.xlsx)];
     case 'pdf':
       if (!pdf) throw new Error('a PDF file needs its title block (PdfDocumentInfo)');
-      return [new CopyTextRows(), new PdfTableEncoder(columns, pdf)];
+      return [new CopyTextRows(), new PdfTableEncoder(columns, { ...pdf, pageSize: options.pdf.pageSize })];
   }
 }

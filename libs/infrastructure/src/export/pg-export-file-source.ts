@@ -7,8 +7,7 @@ import { PG_QUERY_TIMEOUT_MS } from '../persistence/pg-connection';
 import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
 import { CopyTextBatches } from './copy-text';
 import { exportProjection } from './export-projection';
-import { fileEncoder } from './file-encoders';
-import type { PdfPageSize } from '../config/app-config';
+import { DEFAULT_FILE_ENCODER_OPTIONS, fileEncoder, type FileEncoderOptions } from './file-encoders';
 import type { PdfDocumentInfo } from './pdf/pdf-table-encoder';
 import { describeQuery } from './pdf/query-summary';
 
@@ -47,8 +46,7 @@ export class PgExportFileSource extends ExportFileSource {
     private readonly pool: Pool,
     private readonly batchSize: number,
     private readonly timeouts: PgExportTimeouts,
-    /** EXPORT_PDF_PAGE_SIZE. */
-    private readonly pdfPageSize: PdfPageSize = 'a4',
+    private readonly encoderOptions: FileEncoderOptions = DEFAULT_FILE_ENCODER_OPTIONS,
   ) {
     super();
   }
@@ -84,7 +82,7 @@ export class PgExportFileSource extends ExportFileSource {
         Number(counted.rows[0].count),
         this.batchSize,
         this.timeouts.copyIdleTimeoutMs ?? DEFAULT_COPY_IDLE_TIMEOUT_MS,
-        this.pdfPageSize,
+        this.encoderOptions,
       );
     } catch (error) {
       client.release(true);
@@ -106,7 +104,7 @@ class PgExportFile implements ExportFile {
     readonly totalRows: number,
     private readonly batchSize: number,
     private readonly copyIdleTimeoutMs: number,
-    private readonly pdfPageSize: PdfPageSize,
+    private readonly encoderOptions: FileEncoderOptions,
   ) {}
 
   get rowsRead(): number {
@@ -120,7 +118,12 @@ class PgExportFile implements ExportFile {
     const columns = query.columns
       .map((key) => findTicketColumn(key))
       .filter((c): c is TicketColumn => c !== undefined);
-    const stages = fileEncoder(format, columns, format === 'pdf' ? this.pdfInfo() : undefined);
+    const stages = fileEncoder(
+      format,
+      columns,
+      this.encoderOptions,
+      format === 'pdf' ? this.pdfInfo() : undefined,
+    );
     const file = stages[stages.length - 1];
     // An error anywhere, or the reader destroying the file, destroys every stage (the COPY too, below).
     pipeline([batches, ...stages], () => undefined);
@@ -149,7 +152,7 @@ class PgExportFile implements ExportFile {
   }
 
   /** The title block of a PDF: what was exported, for whom, as of when. */
-  private pdfInfo(): PdfDocumentInfo {
+  private pdfInfo(): Omit<PdfDocumentInfo, 'pageSize'> {
     const { query, requesterEmail } = this.request;
     return {
       viewName: query.viewName,
@@ -158,7 +161,6 @@ class PgExportFile implements ExportFile {
       timezone: query.timezone,
       totalRows: this.totalRows,
       querySummary: describeQuery(query),
-      pageSize: this.pdfPageSize,
     };
   }
 

@@ -6,6 +6,7 @@ import {
   ExportJobReadModel,
   ExportJobRepository,
   ExportJobStatistics,
+  TicketCounter,
   TicketListReader,
   TicketViewRepository,
 } from '@app/application';
@@ -18,6 +19,7 @@ import { TypeormAuditLog } from '../persistence/repositories/typeorm-audit-log';
 import { TypeormExportJobReadModel } from '../persistence/repositories/typeorm-export-job.read-model';
 import { TypeormExportJobRepository } from '../persistence/repositories/typeorm-export-job.repository';
 import { TypeormExportJobStatistics } from '../persistence/repositories/typeorm-export-job.statistics';
+import { TypeormTicketCounter } from '../persistence/repositories/typeorm-ticket-counter';
 import { TypeormTicketListReader } from '../persistence/repositories/typeorm-ticket-list.reader';
 import { TypeormTicketViewRepository } from '../persistence/repositories/typeorm-ticket-view.repository';
 
@@ -28,6 +30,7 @@ const ADAPTERS = [
   { provide: ExportJobReadModel, adapter: TypeormExportJobReadModel },
   { provide: ExportJobStatistics, adapter: TypeormExportJobStatistics },
   { provide: TicketListReader, adapter: TypeormTicketListReader },
+  { provide: TicketCounter, adapter: TypeormTicketCounter },
   { provide: TicketViewRepository, adapter: TypeormTicketViewRepository },
 ] as const;
 

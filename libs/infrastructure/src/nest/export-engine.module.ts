@@ -11,6 +11,7 @@ import { SystemClock } from '../clock/system-clock';
 import type { AppConfig } from '../config/app-config';
 import { DefaultExportFailureClassifier } from '../export/export-failure-classifier';
 import { PgExportFileSource } from '../export/pg-export-file-source';
+import { DEFAULT_FILE_ENCODER_OPTIONS } from '../export/file-encoders';
 import { PgUploadJournal } from '../export/pg-upload-journal';
 import { guardPool, pgPoolOptions } from '../persistence/pg-connection';
 
@@ -62,7 +63,10 @@ export class ExportEngineModule {
               pool,
               config.exports.batchSize,
               { longQueryTimeoutMs: config.exports.attemptTimeoutSeconds * 1000 },
-              config.exports.pdfPageSize,
+              {
+                xlsx: { ...DEFAULT_FILE_ENCODER_OPTIONS.xlsx, sheetRows: config.exports.xlsxSheetRows },
+                pdf: { pageSize: config.exports.pdfPageSize },
+              },
             ),
           inject: [EXPORT_PG_POOL],
         },
@@ -81,7 +85,7 @@ export class ExportEngineModule {
             progressIntervalMs: 500,
             attemptTimeoutMs: config.exports.attemptTimeoutSeconds * 1000,
             stallAfterMs: config.exports.stallAfterSeconds * 1000,
-            rowCaps: config.exports.rowCaps,
+            maxRowsByFormat: config.exports.maxRowsByFormat,
           } satisfies ExportEngineSettings,
         },
         {

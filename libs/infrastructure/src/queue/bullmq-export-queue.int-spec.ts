@@ -74,6 +74,7 @@ describe('ReconcileExportQueueHandler with BullmqExportQueue (PostgreSQL, Redis)
         maxAttempts: 3,
         progressIntervalMs: 500,
         stallAfterMs: 300_000,
+        maxRowsByFormat: {},
         attemptTimeoutMs: 1_800_000,
       },
     );

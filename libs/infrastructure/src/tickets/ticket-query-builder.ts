@@ -194,15 +194,13 @@ export class TicketQueryBuilder {
     };
   }
 
-  /**
-   * How many rows match, counted no further than `limit`: what a row cap needs to know, at the cost of reading at
-   * most `limit` rows whatever the table holds.
-   */
-  countUpTo(limit: number): CompiledQuery {
+  /** The rows, counted up to `atMost`: the scan stops there, so a big result costs no more than `atMost` rows. */
+  countAtMost(atMost: number): CompiledQuery {
     const params = new Params();
     const where = this.where(params);
+    const limit = params.add(atMost, 'integer');
     return {
-      text: `SELECT count(*)::bigint AS count FROM (SELECT 1${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n LIMIT ${params.add(limit, 'integer')}) capped`,
+      text: `SELECT count(*)::bigint AS count FROM (SELECT 1${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n LIMIT ${limit}) AS capped`,
       values: params.values,
     };
   }

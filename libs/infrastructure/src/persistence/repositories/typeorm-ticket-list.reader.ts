@@ -23,18 +23,6 @@ export class TypeormTicketListReader extends TicketListReader {
     super();
   }
 
-  async countUpTo(request: Omit<TicketListRequest, 'limit' | 'cursor'>, limit: number): Promise<number> {
-    const builder = new TicketQueryBuilder(request.query, {
-      tenantId: request.tenantId,
-      me: request.me,
-      now: request.now,
-      timezone: request.timezone,
-    });
-    const sql = builder.countUpTo(limit);
-    const rows = await this.dataSource.query<{ count: string }[]>(sql.text, sql.values);
-    return Number(rows[0].count);
-  }
-
   async page(request: TicketListRequest): Promise<TicketListPage> {
     const builder = new TicketQueryBuilder(request.query, {
       tenantId: request.tenantId,

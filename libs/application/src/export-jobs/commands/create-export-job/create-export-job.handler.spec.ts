@@ -1,10 +1,16 @@
-import { type Actor, DEFAULT_TICKET_COLUMNS, SystemPermissions, ValidationError } from '@app/domain';
+import {
+  type Actor,
+  DEFAULT_TICKET_COLUMNS,
+  type FormatRowCaps,
+  SystemPermissions,
+  ValidationError,
+} from '@app/domain';
 import { Logger } from '@nestjs/common';
 import { anActor, anExportJob } from '@app/domain/testing/export-job.factory';
 import type { TicketViewRecord } from '../../../ports/ticket-view.repository';
 import {
-  CountingTicketListReader,
   FakeExportJobRepository,
+  FakeTicketCounter,
   FakeTicketViewRepository,
   FixedClock,
   settings,
@@ -41,19 +47,12 @@ const BROKEN_VIEW: TicketViewRecord = {
   columns: ['id', 'removedField'],
 };
 
-function setup(maxActive = 3) {
+function setup(maxActive = 3, counter = new FakeTicketCounter(), caps: FormatRowCaps = { xlsx: 100 }) {
   const jobs = new FakeExportJobRepository();
   const views = new FakeTicketViewRepository([OPEN_VIEW, SOMEONE_ELSES_VIEW, BROKEN_VIEW]);
   const queue = new RecordingQueue();
   const clock = new FixedClock(NOW);
-  const handler = new CreateExportJobHandler(
-    jobs,
-    views,
-    queue,
-    clock,
-    settings(maxActive),
-    new CountingTicketListReader(),
-  );
+  const handler = new CreateExportJobHandler(jobs, views, queue, clock, settings(maxActive, caps), counter);
   const run = (input: CreateExportJobInput, key: string | null = null, actor: Actor = agent) =>
     handler.execute(new CreateExportJobCommand({ actor, ip: '10.0.0.7', userAgent: 'jest' }, input, key));
   return { jobs, queue, clock, run };
@@ -78,7 +77,7 @@ describe('CreateExportJobHandler', () => {
       new RecordingQueue(),
       new FixedClock(NOW),
       settings(3),
-      new CountingTicketListReader(),
+      new FakeTicketCounter(),
     );
     const { details } = await handler.execute(
       new CreateExportJobCommand(
@@ -225,7 +224,7 @@ describe('CreateExportJobHandler', () => {
     const error = await run({
       source: 'users',
       viewId: 'not-a-uuid',
-      format: 'xlsx',
+      format: 'xls',
       columns: ['id', 'nope', 'id'],
       filters: { and: [{ field: 'title', operator: 'between', value: 'a' }], xor: [] },
       sort: [{ field: 'tags' }],
@@ -333,6 +332,57 @@ describe('CreateExportJobHandler', () => {
     const { details, created } = await run({});
     expect(created).toBe(true);
     expect(jobs.stored(details.job.id)?.status).toBe('queued');
+  });
+
+  describe("a format's row cap", () => {
+    it('refuses an XLSX export whose cheap count exceeds the cap, naming the cap and CSV, and writes nothing', async () => {
+      const counter = new FakeTicketCounter(101);
+      const { jobs, queue, run } = setup(3, counter);
+      const error = await run({ viewId: OPEN_VIEW.id, format: 'xlsx', timezone: 'Europe/Paris' }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({
+        code: 'EXPORT_JOB.TOO_LARGE',
+        message: expect.stringMatching(/XLSX exports hold at most 100 rows.*CSV/) as unknown,
+        details: { format: 'xlsx', maxRows: 100, rows: 101 },
+      });
+      expect(jobs.writes).toEqual([]);
+      expect(queue.enqueued).toEqual([]);
+      // Counted with the view's query as the job would store it, stopping one row past the cap.
+      expect(counter.requests).toEqual([
+        {
+          atMost: 101,
+          request: expect.objectContaining({
+            tenantId: agent.tenantId,
+            me: agent.userId,
+            timezone: 'Europe/Paris',
+            now: NOW,
+            query: expect.objectContaining({
+              columns: OPEN_VIEW.columns,
+              timezone: 'Europe/Paris',
+            }) as unknown,
+          }) as unknown,
+        },
+      ]);
+    });
+
+    it('accepts an export at the cap exactly', async () => {
+      const { run } = setup(3, new FakeTicketCounter(100));
+      await expect(run({ format: 'xlsx' })).resolves.toMatchObject({ created: true });
+    });
+
+    it('accepts the job when the count is not cheap: the worker decides at counting', async () => {
+      const { jobs, run } = setup(3, new FakeTicketCounter(null));
+      const { details } = await run({ format: 'xlsx' });
+      expect(jobs.stored(details.job.id)?.status).toBe('queued');
+    });
+
+    it('does not count formats without a cap', async () => {
+      const counter = new FakeTicketCounter(10_000);
+      const { run } = setup(3, counter);
+      await expect(run({ format: 'csv' })).resolves.toMatchObject({ created: true });
+      expect(counter.requests).toEqual([]);
+    });
   });
 
   it('decides on the permission as it is now: a revoked flag refuses at once', async () => {

@@ -5,21 +5,22 @@ import {
   type Actor,
   canRequestExport,
   checkRowCap,
-  type ExportFormat,
   ExportJob,
+  type ExportFormat,
   type ExportJobQuery,
   type FieldError,
   parseExportRequest,
   parseExportViewId,
   type RefinedView,
   resolveMe,
+  rowCapOf,
 } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { ExportRequestSettings } from '../../../ports/export-request-settings';
-import { TicketListReader } from '../../../ports/ticket-list.reader';
+import { TicketCounter } from '../../../ports/ticket-counter';
 import { TicketViewRepository } from '../../../ports/ticket-view.repository';
 import { queryOfView } from '../../../tickets/stored-view';
 import { exportJobDetails, exportJobView } from '../../queries/export-job-details';
@@ -40,7 +41,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
     private readonly queue: ExportQueue,
     private readonly clock: Clock,
     private readonly settings: ExportRequestSettings,
-    private readonly tickets: TicketListReader,
+    private readonly tickets: TicketCounter,
   ) {}
 
   async execute({ context, input, idempotencyKey }: CreateExportJobCommand): Promise<CreateExportJobResult> {
@@ -62,17 +63,17 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
     const viewIdErrors: FieldError[] = [];
     const viewId = parseExportViewId(input.viewId, viewIdErrors);
     const view = viewId === null ? null : await this.findView(actor, viewId);
-    const { source, format, query } = parseExportRequest(input, view, viewIdErrors);
+    const { source, format, query: requested } = parseExportRequest(input, view, viewIdErrors);
     // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
-    const resolved = resolveMe(query, actor.userId);
-    await this.refuseOverCap(actor, format, resolved, now);
+    const query = resolveMe(requested, actor.userId);
+    await this.checkRowCap(actor, format, query, now);
     const job = ExportJob.request({
       id: randomUUID(),
       tenantId: actor.tenantId,
       requestedBy: { id: actor.userId, email: actor.email },
       source,
       format,
-      query: resolved,
+      query,
       now,
       idempotencyKey,
       requestHash,
@@ -103,27 +104,30 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
   }
 
   /** A format with a row cap (EXPORT_<FORMAT>_MAX_ROWS) refuses, before any job exists, a query that passes it. */
-  private async refuseOverCap(
-    actor: Actor,
-    format: ExportFormat,
-    query: ExportJobQuery,
-    now: Date,
-  ): Promise<void> {
-    const caps = this.settings.rowCaps ?? {};
-    const maxRows = caps[format];
-    if (maxRows === undefined) return;
-    const rows = await this.tickets.countUpTo(
-      { tenantId: actor.tenantId, me: actor.userId, query, timezone: query.timezone, now },
-      maxRows + 1,
-    );
-    checkRowCap(caps, format, rows);
-  }
-
   /** The view, visible to the actor, read once: a stored view that no longer validates is TICKET_VIEW.INVALID. */
   private async findView(actor: Actor, viewId: string): Promise<RefinedView> {
     const record = await this.views.findUsable(actor.tenantId, actor.userId, viewId);
     if (!record) throw new ResourceNotFoundError('TICKET_VIEW', viewId);
     return { id: record.id, name: record.name, query: queryOfView(record) };
+  }
+
+  /**
+   * A format with a row cap refuses, before a job exists, a request whose rows are cheap to count and too many.
+   * When the count is not cheap, the job is created and fails at `counting` instead (the worker counts anyway).
+   */
+  private async checkRowCap(
+    actor: Actor,
+    format: ExportFormat,
+    query: ExportJobQuery,
+    now: Date,
+  ): Promise<void> {
+    const cap = rowCapOf(this.settings.maxRowsByFormat, format);
+    if (cap === null) return;
+    const rows = await this.tickets.countAtMost(
+      { tenantId: actor.tenantId, me: actor.userId, query, timezone: query.timezone, now },
+      cap + 1,
+    );
+    if (rows !== null) checkRowCap(this.settings.maxRowsByFormat, format, rows);
   }
 
   /** The job an earlier request with this key made, as it is now; the same key with another body is refused. */

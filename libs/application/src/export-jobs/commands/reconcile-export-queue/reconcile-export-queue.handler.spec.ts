@@ -127,6 +127,7 @@ function setup() {
     maxAttempts: MAX_ATTEMPTS,
     progressIntervalMs: 500,
     stallAfterMs: STALL_AFTER_MS,
+    maxRowsByFormat: {},
     attemptTimeoutMs: 1_800_000,
   };
   const handler = new ReconcileExportQueueHandler(store, queue, new FixedClock(NOW), jobs, settings);

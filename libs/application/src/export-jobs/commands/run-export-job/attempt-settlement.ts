@@ -39,12 +39,12 @@ export const SETTLEMENTS: Readonly<Record<AttemptEnd, Settlement>> = {
     message: (error) =>
       `The view or filters of this export are no longer valid: ${error instanceof Error ? error.message : ''}`,
   },
-  // Not retried: the snapshot's count is over the format's cap (EXPORT_<FORMAT>_MAX_ROWS); the message names it.
+  // Not retried: the count is of the job's snapshot, so another attempt would count the same. The message names the
+  // cap and points to CSV.
   'too-large': {
     job: 'fail',
     code: 'EXPORT_JOB.TOO_LARGE',
-    message: (error) =>
-      error instanceof Error ? error.message : 'The export holds too many rows for its format.',
+    message: (error) => (error instanceof ExportTooLargeError ? error.message : ''),
   },
   // Not retried: an export that outran EXPORT_ATTEMPT_TIMEOUT_S once would most likely outrun it again.
   'timed-out': {

@@ -5,8 +5,8 @@ import {
   exportFileName,
   exportObjectKey,
   type ExportJob,
-  type ExportRowCaps,
   FORMAT_FILE_TYPES,
+  type FormatRowCaps,
 } from '@app/domain';
 import type { Clock } from '../../../ports/clock';
 import type { ExportFile, ExportFileSource } from '../../../ports/export-file-source';
@@ -30,8 +30,8 @@ export interface ExportAttemptParts {
   readonly retentionHours: number;
   /** EXPORT_ATTEMPT_TIMEOUT_S in ms: past it the attempt stops and the job fails with EXPORT_JOB.TIMED_OUT. */
   readonly attemptTimeoutMs: number;
-  /** EXPORT_<FORMAT>_MAX_ROWS: a file counted over its format's cap fails with EXPORT_JOB.TOO_LARGE. */
-  readonly rowCaps?: ExportRowCaps;
+  /** EXPORT_<FORMAT>_MAX_ROWS: a count over the job's format's cap fails the job at `counting`. */
+  readonly maxRowsByFormat: FormatRowCaps;
 }
 
 /**
@@ -72,8 +72,7 @@ export class ExportAttempt {
       });
       progress.throwIfStopped();
       throwIfTimedOut();
-      // A file over its format's cap fails at `counting`, not retried (the request was checked when it came in).
-      checkRowCap(this.parts.rowCaps ?? {}, job.format, file.totalRows);
+      checkRowCap(this.parts.maxRowsByFormat, job.format, file.totalRows);
       await this.enter('exporting', 0, file.totalRows);
       const body = await upload.begin(exportObjectKey(job), {
         contentType: FORMAT_FILE_TYPES[job.format].contentType,

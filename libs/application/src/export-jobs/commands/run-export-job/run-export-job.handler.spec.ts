@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { type ExportJob, exportObjectKey } from '@app/domain';
+import { type ExportJob, exportObjectKey, type FormatRowCaps } from '@app/domain';
 import { anExportJob, COMPLETED_AT } from '@app/domain/testing/export-job.factory';
 import { FixedClock } from '../../../testing/api-fakes';
 import {
@@ -16,7 +16,7 @@ import { RunExportJobHandler } from './run-export-job.handler';
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The engine's ports as strict fakes sharing one log, and the handler wired to them. */
-function setup(attemptTimeoutMs = 60_000, rowCaps = {}) {
+function setup(attemptTimeoutMs = 60_000, maxRowsByFormat: FormatRowCaps = { xlsx: 1000 }) {
   const log: string[] = [];
   const jobs = new LoggingJobRepository(log);
   const files = new FakeFileSource(log);
@@ -28,7 +28,7 @@ function setup(attemptTimeoutMs = 60_000, rowCaps = {}) {
     progressIntervalMs: 5,
     attemptTimeoutMs,
     stallAfterMs: 300_000,
-    rowCaps,
+    maxRowsByFormat,
   };
   const handler = new RunExportJobHandler(
     jobs,
@@ -197,20 +197,36 @@ describe('RunExportJobHandler', () => {
     expect(storage.objects.size).toBe(0);
   });
 
-  it('fails a file counted over its format cap at counting with EXPORT_JOB.TOO_LARGE, not retried, uploading nothing', async () => {
-    const { log, jobs, storage, queued, run } = setup(60_000, { pdf: 2 });
-    const job = queued({ format: 'pdf' });
+  it("fails the job at counting with EXPORT_JOB.TOO_LARGE when the count exceeds its format's cap, not retried", async () => {
+    const { log, jobs, files, queued, run } = setup(60_000, { xlsx: 1000 });
+    files.totalRows = 1001;
+    const job = queued({ format: 'xlsx' });
     expect(await run(job)).toBe('failed');
     expect(jobs.stored(job.id)).toMatchObject({
       status: 'failed',
       attempts: 1,
       error: {
         code: 'EXPORT_JOB.TOO_LARGE',
-        message: expect.stringContaining('EXPORT_PDF_MAX_ROWS') as string,
+        message:
+          'XLSX exports hold at most 1000 rows and this one has more. Export it as CSV, which has no row limit, or narrow the filters.',
       },
     });
+    // Failed while counting: it never entered `exporting` and began no upload.
+    expect(log.filter((line) => line.startsWith('save '))).toEqual([
+      'save running counting 0',
+      'save failed null 0',
+    ]);
     expect(log.some((line) => line.startsWith('begin '))).toBe(false);
-    expect(storage.objects.size).toBe(0);
+    expect(log.at(-1)).toBe('close file');
+    expect(jobs.audit.map((a) => [a.action, a.details])).toEqual([
+      ['export.failed', { code: 'EXPORT_JOB.TOO_LARGE', attempts: 1, cause: 'EXPORT_JOB.TOO_LARGE' }],
+    ]);
+  });
+
+  it('exports a capped format at its cap exactly', async () => {
+    const { files, queued, run } = setup(60_000, { xlsx: 3 });
+    files.totalRows = 3;
+    expect(await run(queued({ format: 'xlsx' }))).toBe('completed');
   });
 
   it('hands a transient failure with attempts left back to the queue, with nothing left in storage', async () => {

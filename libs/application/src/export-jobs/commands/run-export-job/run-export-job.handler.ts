@@ -33,7 +33,8 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
   async execute(command: RunExportJobCommand): Promise<RunExportJobOutcome> {
     const job = await this.jobs.findById(command.tenantId, command.jobId);
     if (!job || !job.status.isActive) return 'skipped';
-    const { progressIntervalMs, maxAttempts, retentionHours, attemptTimeoutMs } = this.settings;
+    const { progressIntervalMs, maxAttempts, retentionHours, attemptTimeoutMs, maxRowsByFormat } =
+      this.settings;
     const settlement = new AttemptSettlement(this.classifier, maxAttempts);
     if (job.status.value === 'running' && job.toSnapshot().attempts >= maxAttempts) {
       try {
@@ -60,7 +61,7 @@ export class RunExportJobHandler implements ICommandHandler<RunExportJobCommand>
       clock: this.clock,
       retentionHours,
       attemptTimeoutMs,
-      rowCaps: this.settings.rowCaps,
+      maxRowsByFormat,
     }).run();
   }
 }

@@ -263,6 +263,7 @@ export function setup() {
     maxAttempts: 3,
     progressIntervalMs: 500,
     stallAfterMs: 300_000,
+    maxRowsByFormat: {},
     attemptTimeoutMs: 1_800_000,
   };
   const handler = new CleanupExportsHandler(
