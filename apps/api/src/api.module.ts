@@ -6,6 +6,7 @@ import {
   CancelExportJobHandler,
   Clock,
   CreateExportJobHandler,
+  EstimateExportHandler,
   ExportRequestSettings,
   GetExportJobByIdHandler,
   ListExportJobsHandler,
@@ -17,6 +18,7 @@ import {
 import type { AppConfig } from '@app/infrastructure';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
+import { ExportEstimateModule } from '@app/infrastructure/nest/export-estimate.module';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuthGuard } from './auth/auth.guard';
@@ -44,6 +46,7 @@ export interface ApiModuleOptions {
 
 const HANDLERS = [
   CreateExportJobHandler,
+  EstimateExportHandler,
   CancelExportJobHandler,
   RetryExportJobHandler,
   GetExportJobByIdHandler,
@@ -63,6 +66,7 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, logDestination)),
         DatabaseModule.forRoot(config, 'export-service-api'),
+        ExportEstimateModule.forRoot(config),
         CqrsModule.forRoot(),
         queue,
         storage,

@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import {
-  type Actor,
-  canRequestExport,
-  ExportJob,
-  type FieldError,
-  parseExportRequest,
-  parseExportViewId,
-  type RefinedView,
-  resolveMe,
-} from '@app/domain';
-import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
+import { type Actor, canRequestExport, ExportJob, resolveMe } from '@app/domain';
+import { AccessDeniedError } from '../../../auth/access-errors';
 import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { ExportRequestSettings } from '../../../ports/export-request-settings';
 import { TicketViewRepository } from '../../../ports/ticket-view.repository';
-import { queryOfView } from '../../../tickets/stored-view';
+import { exportRequestOfActor } from '../../export-request-of-actor';
 import { exportJobDetails, exportJobView } from '../../queries/export-job-details';
 import { CreateExportJobCommand, type CreateExportJobResult } from './create-export-job.command';
 import { IdempotencyKeyReusedError, TooManyActiveExportJobsError } from './create-export-job.errors';
@@ -54,10 +45,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
       if (earlier) return this.replay(earlier, requestHash, actor, now);
     }
-    const viewIdErrors: FieldError[] = [];
-    const viewId = parseExportViewId(input.viewId, viewIdErrors);
-    const view = viewId === null ? null : await this.findView(actor, viewId);
-    const { source, format, query } = parseExportRequest(input, view, viewIdErrors);
+    const { source, format, query } = await exportRequestOfActor(this.views, actor, input);
     const job = ExportJob.request({
       id: randomUUID(),
       tenantId: actor.tenantId,
@@ -79,7 +67,12 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
           jobId: job.id,
           ip: context.ip,
           userAgent: context.userAgent,
-          details: { source, format, viewId: query.viewId },
+          details: {
+            source,
+            format,
+            viewId: query.viewId,
+            ...(query.ticketIds ? { selectedTickets: query.ticketIds.length } : {}),
+          },
         },
       ],
       maxActivePerRequester: this.settings.maxActivePerRequester,
@@ -93,13 +86,6 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
     await this.enqueue(job);
     return { details: exportJobDetails(exportJobView(job), actor, now), created: true };
-  }
-
-  /** The view, visible to the actor, read once: a stored view that no longer validates is TICKET_VIEW.INVALID. */
-  private async findView(actor: Actor, viewId: string): Promise<RefinedView> {
-    const record = await this.views.findUsable(actor.tenantId, actor.userId, viewId);
-    if (!record) throw new ResourceNotFoundError('TICKET_VIEW', viewId);
-    return { id: record.id, name: record.name, query: queryOfView(record) };
   }
 
   /** The job an earlier request with this key made, as it is now; the same key with another body is refused. */
