@@ -44,6 +44,13 @@ interface SortKey {
   readonly direction: SortDirection;
 }
 
+/** The tickets of TICKET_FROM read from about `percent` % of the table's pages, chosen at random. */
+function sampledFrom(percent: number): string {
+  if (!(percent > 0 && percent <= 100)) throw new RangeError('percent must be in (0, 100]');
+  // A number of ours, not input: the only value spelled into the SQL text.
+  return TICKET_FROM.replace('FROM tickets t', `FROM tickets t TABLESAMPLE SYSTEM (${percent.toFixed(6)})`);
+}
+
 /** Collects positional parameters; values are never spliced into SQL text. */
 class Params {
   readonly values: unknown[] = [];
@@ -205,16 +212,10 @@ export class TicketQueryBuilder {
    * `percent` % of them): rows from all over the table, at the cost of reading only those pages. For estimates only.
    */
   sampledIds(percent: number, limit: number): CompiledQuery {
-    if (!(percent > 0 && percent <= 100)) throw new RangeError('percent must be in (0, 100]');
     const params = new Params();
     const where = this.where(params);
-    // A number of ours, not input: the only value spelled into the SQL text.
-    const from = TICKET_FROM.replace(
-      'FROM tickets t',
-      `FROM tickets t TABLESAMPLE SYSTEM (${percent.toFixed(6)})`,
-    );
     return {
-      text: `SELECT t.id::text AS id${from}\n WHERE ${where.join('\n   AND ')}\n ORDER BY random()\n LIMIT ${params.add(limit, 'integer')}`,
+      text: `SELECT t.id::text AS id${sampledFrom(percent)}\n WHERE ${where.join('\n   AND ')}\n ORDER BY random()\n LIMIT ${params.add(limit, 'integer')}`,
       values: params.values,
     };
   }
