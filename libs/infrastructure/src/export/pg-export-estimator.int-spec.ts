@@ -24,11 +24,20 @@ describe('PgExportEstimator', () => {
   let pool: Pool;
   let tenant: TestTenant;
   let empty: TestTenant;
+  let tail: TestTenant;
 
   beforeAll(async () => {
     pool = testPool();
-    [tenant, empty] = await Promise.all([createTestTenant(pool), createTestTenant(pool)]);
+    [tenant, empty, tail] = await Promise.all([
+      createTestTenant(pool),
+      createTestTenant(pool),
+      createTestTenant(pool),
+    ]);
     await insertBulkTickets(pool, tenant, { count: 300, createdBefore: new Date(), descriptionLength: 50 });
+    // 300 ordinary rows and one with a 60 KB title: a 200-row sample holds it (and weighs it 1/200 instead of
+    // 1/301) or misses it; either way its bytes per row are far off without the correction.
+    await insertBulkTickets(pool, tail, { count: 300, createdBefore: new Date() });
+    await insertTickets(pool, tail, [aTicket({ title: 'long title '.repeat(5500) })]);
     await insertTickets(pool, tenant, [aTicket({ title: 'Deleted', deletedAt: new Date() })]);
   });
 
@@ -69,6 +78,21 @@ describe('PgExportEstimator', () => {
     expect(spread.rows).toBe(300);
     // Bulk rows differ only by their number's digits: any sample gives nearly the same size.
     expect(Math.abs(spread.bytes.csv - first.bytes.csv) / first.bytes.csv).toBeLessThan(0.05);
+  });
+
+  it('corrects the sample for a few very long values by the mean length of all the rows', async () => {
+    const exact = await estimate({ sampleRows: 10_000 }, tail);
+    const corrected = await estimate({}, tail);
+    const uncorrected = await estimate({ tailTimeoutMs: 0 }, tail);
+    expect(exact).toMatchObject({ rows: 301, rowsExact: true });
+    for (const format of ['csv', 'json', 'ndjson'] as const) {
+      expect(Math.abs(corrected.bytes[format] - exact.bytes[format]) / exact.bytes[format]).toBeLessThan(
+        0.02,
+      );
+      expect(Math.abs(uncorrected.bytes[format] - exact.bytes[format]) / exact.bytes[format]).toBeGreaterThan(
+        0.1,
+      );
+    }
   });
 
   it('answers the fixed part of each file for no rows', async () => {

@@ -220,6 +220,20 @@ export class TicketQueryBuilder {
     };
   }
 
+  /**
+   * One aggregate `expression` (trusted SQL, never input) over the matching rows, read as `value`; with `percent`,
+   * over a random sample of the table's pages only (TABLESAMPLE SYSTEM). For estimates.
+   */
+  aggregate(expression: string, percent?: number): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    const from = percent === undefined || percent >= 100 ? TICKET_FROM : sampledFrom(percent);
+    return {
+      text: `SELECT ${expression} AS value${from}\n WHERE ${where.join('\n   AND ')}`,
+      values: params.values,
+    };
+  }
+
   count(): CompiledQuery {
     const params = new Params();
     const where = this.where(params);
