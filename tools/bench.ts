@@ -24,7 +24,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import S3rver from 's3rver';
 import { parseArgs, runCli, UsageError } from '../apps/cli/src/cli';
 import { ensureContainer, startAzurite } from './shared/azurite';
-import { ExportServiceClient } from './shared/http-client';
+import { type ExportEstimateResource, ExportServiceClient } from './shared/http-client';
 import { AppProcess, freePort } from './shared/processes';
 
 const USAGE = 'usage: npm run bench -- [--tickets N] [--drivers local,s3,azure] [--formats csv,xlsx]';
@@ -36,6 +36,19 @@ const LOCAL_ONLY_FORMATS: readonly BenchFormat[] = ['xlsx'];
 
 type BenchFormat = 'csv' | 'xlsx';
 const VIEW = 'All tickets';
+
+/** POST /export-jobs/estimate of a view, timed over HTTP (the API's own latency plus the loopback). */
+interface EstimateMeasurement {
+  readonly tenant: string;
+  readonly view: string;
+  readonly estimate: ExportEstimateResource;
+  readonly latenciesMs: readonly number[];
+  /** The size of the CSV file the service then wrote for the same view (the "All tickets" views only). */
+  csvBytes: number | null;
+}
+
+const ESTIMATE_VIEWS = [VIEW, 'Open tickets', 'Billing and refunds'];
+const ESTIMATE_CALLS = 9;
 
 interface Measurement {
   readonly driver: Driver;
@@ -85,6 +98,7 @@ runCli('bench', async () => {
     log(`seeded in ${seeded.seconds.toFixed(1)} s`);
     await pool.query('VACUUM ANALYZE tickets');
     const results: Measurement[] = [];
+    const estimates: EstimateMeasurement[] = [];
     for (const driver of drivers) {
       const env = benchEnv(base, databaseUrl, driver, work, {
         s3Endpoint: s3rver?.endpoint ?? null,
@@ -95,6 +109,7 @@ runCli('bench', async () => {
       const api = await startProcess('api', env, null, children);
       for (const tenant of ['globex', 'acme']) {
         const target = await viewOf(pool, tenant);
+        if (driver === drivers[0]) estimates.push(...(await measureEstimates(pool, env, target, api.port)));
         const baseline = await measureBaseline(pool, config, target, driver);
         for (const format of formats) {
           if (driver !== 'local' && LOCAL_ONLY_FORMATS.includes(format)) continue;
@@ -102,6 +117,9 @@ runCli('bench', async () => {
           const worker = await startProcess('worker', env, /worker started/, children);
           const service = await measureService(env, target, api.port, format);
           const peakRssMb = await peakRss(worker.child);
+          const estimated = estimates.find((e) => e.tenant === target.tenantId && e.view === VIEW);
+          if (format === 'csv' && estimated && estimated.csvBytes === null)
+            estimated.csvBytes = service.bytes;
           worker.child.kill('SIGTERM');
           results.push({
             driver,
@@ -119,6 +137,7 @@ runCli('bench', async () => {
       api.child.kill('SIGTERM');
     }
     printTable(results);
+    printEstimates(estimates);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await s3rver?.close();
@@ -198,13 +217,47 @@ async function measureService(
   view: BenchView,
   port: number,
   format: BenchFormat,
-): Promise<{ rows: number; seconds: number }> {
+): Promise<{ rows: number; seconds: number; bytes: number }> {
   const token = signAccessToken({ sub: view.userId, tid: view.tenantId }, String(env.AUTH_JWT_SECRET), 3600);
   const client = new ExportServiceClient(`http://127.0.0.1:${port}`, token);
   const started = process.hrtime.bigint();
   const { id } = await client.createExportJob({ viewId: view.viewId, format });
   const job = await client.waitForExportJob(id, { interval: 50 });
-  return { rows: job.file.rowCount, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return {
+    rows: job.file.rowCount,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    bytes: job.file.sizeBytes,
+  };
+}
+
+/**
+ * POST /export-jobs/estimate for a few views of the tenant, each ESTIMATE_CALLS times after one warm-up call (the
+ * first request of a process pays for its connections): the latency a user sees before the export starts.
+ */
+async function measureEstimates(
+  pool: Pool,
+  env: NodeJS.ProcessEnv,
+  view: BenchView,
+  port: number,
+): Promise<EstimateMeasurement[]> {
+  const token = signAccessToken({ sub: view.userId, tid: view.tenantId }, String(env.AUTH_JWT_SECRET), 3600);
+  const client = new ExportServiceClient(`http://127.0.0.1:${port}`, token);
+  const { rows: named } = await pool.query<{ id: string; name: string }>(
+    'SELECT id, name FROM ticket_views WHERE tenant_id = $1 AND name = ANY($2::text[])',
+    [view.tenantId, ESTIMATE_VIEWS],
+  );
+  const measured: EstimateMeasurement[] = [];
+  for (const { id, name } of named) {
+    let estimate = await client.estimateExport({ viewId: id, format: 'csv' });
+    const latenciesMs: number[] = [];
+    for (let i = 0; i < ESTIMATE_CALLS; i++) {
+      const started = process.hrtime.bigint();
+      estimate = await client.estimateExport({ viewId: id, format: 'csv' });
+      latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    measured.push({ tenant: view.tenantId, view: name, estimate, latenciesMs, csvBytes: null });
+  }
+  return measured;
 }
 
 function benchEnv(
@@ -299,6 +352,24 @@ function printTable(results: readonly Measurement[]): void {
       (r) =>
         `| ${r.driver} | ${r.format} | ${r.rows.toLocaleString('en-US')} | ${Math.round(r.baselineRowsPerSecond).toLocaleString('en-US')} | ${Math.round(r.serviceRowsPerSecond).toLocaleString('en-US')} | ${(r.serviceRowsPerSecond / r.baselineRowsPerSecond).toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`,
     ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printEstimates(estimates: readonly EstimateMeasurement[]): void {
+  const sorted = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
+  const lines = [
+    '',
+    `| view | rows (estimate) | exact | median ms | max ms (${ESTIMATE_CALLS} calls) | csv bytes estimated | csv file bytes |`,
+    '|---|---:|---|---:|---:|---:|---:|',
+    ...estimates.map((e) => {
+      const ms = sorted(e.latenciesMs);
+      const actual =
+        e.csvBytes === null
+          ? '—'
+          : `${e.csvBytes.toLocaleString('en-US')} (${(((e.estimate.bytes.csv ?? 0) / e.csvBytes - 1) * 100).toFixed(1)}%)`;
+      return `| ${e.view} | ${e.estimate.rows.toLocaleString('en-US')} | ${e.estimate.rowsExact ? 'yes' : 'no'} | ${ms[Math.floor(ms.length / 2)].toFixed(0)} | ${ms[ms.length - 1].toFixed(0)} | ${(e.estimate.bytes.csv ?? 0).toLocaleString('en-US')} | ${actual} |`;
+    }),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -118,6 +118,7 @@ describe('health, metrics, docs, errors and logs', () => {
       expect(Object.keys(document.paths).sort()).toEqual(
         [
           '/export-jobs',
+          '/export-jobs/estimate',
           '/export-jobs/{id}',
           '/export-jobs/{id}/cancel',
           '/export-jobs/{id}/download',
@@ -136,6 +137,12 @@ describe('health, metrics, docs, errors and logs', () => {
         ['code', 'detail', 'errors', 'status', 'title', 'type'].sort(),
       );
       expect(document.components.schemas.ExportJobDto.properties?.status.example).toBe('running');
+      expect(Object.keys(document.components.schemas.ExportEstimateDto.properties ?? {}).sort()).toEqual(
+        ['bytes', 'rows', 'rowsExact', 'seconds'].sort(),
+      );
+      expect(document.components.schemas.CreateExportJobDto.properties?.ticketIds.example).toEqual([
+        1042, 1043, 1077,
+      ]);
       expect(JSON.stringify(document.paths['/export-jobs'].post)).toContain(
         '#/components/schemas/ProblemDto',
       );

@@ -60,6 +60,13 @@ export class ExportJobEndedError extends Error {
   }
 }
 
+export interface ExportEstimateResource {
+  readonly rows: number;
+  readonly rowsExact: boolean;
+  readonly bytes: Readonly<Record<string, number>>;
+  readonly seconds: number;
+}
+
 export interface WaitOptions {
   /** Poll every this many milliseconds, or as the server's Retry-After says (CONTRACT §5). */
   readonly interval: number | 'retry-after';
@@ -118,6 +125,13 @@ export class ExportServiceClient {
     const response = await this.fetch('POST', '/export-jobs', JSON.stringify(body), {}, signal);
     await this.expect(response, [202], 'POST /export-jobs');
     return (await response.json()) as ExportJobResource;
+  }
+
+  /** POST /export-jobs/estimate: how big the export of `body` would be (200); creates nothing. */
+  async estimateExport(body: Readonly<Record<string, unknown>>): Promise<ExportEstimateResource> {
+    const response = await this.fetch('POST', '/export-jobs/estimate', JSON.stringify(body));
+    await this.expect(response, [200], 'POST /export-jobs/estimate');
+    return (await response.json()) as ExportEstimateResource;
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   CancelExportJobHandler,
   Clock,
   CreateExportJobHandler,
+  EstimateExportHandler,
   ExportRequestSettings,
   GetExportJobByIdHandler,
   ListExportJobsHandler,
@@ -17,6 +18,7 @@ import {
 import type { AppConfig } from '@app/infrastructure';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
+import { ExportEstimateModule } from '@app/infrastructure/nest/export-estimate.module';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminPageController } from './admin/admin-page.controller';
@@ -55,6 +57,7 @@ export interface ApiModuleOptions {
 
 const HANDLERS = [
   CreateExportJobHandler,
+  EstimateExportHandler,
   CancelExportJobHandler,
   RetryExportJobHandler,
   GetExportJobByIdHandler,
@@ -74,6 +77,7 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, logDestination)),
         DatabaseModule.forRoot(config, 'export-service-api'),
+        ExportEstimateModule.forRoot(config),
         CqrsModule.forRoot(),
         queue,
         storage,

@@ -47,3 +47,6 @@ export * from './ports/export-reconcile.store';
 export * from './export-jobs/commands/reconcile-export-queue/reconcile-export-queue.command';
 export * from './export-jobs/commands/reconcile-export-queue/reconcile-export-queue.handler';
 export * from './export-jobs/commands/reconcile-export-queue/stuck-job-recovery';
+export * from './ports/export-estimator';
+export * from './export-jobs/queries/estimate-export/estimate-export.query';
+export * from './export-jobs/queries/estimate-export/estimate-export.handler';

@@ -134,4 +134,17 @@ export class CreateExportJobDto implements CreateExportJobInput {
   @IsOptional()
   @IsString()
   fileName?: string;
+
+  @ApiPropertyOptional({
+    type: [Number],
+    minItems: 1,
+    maxItems: TICKET_QUERY_LIMITS.maxTicketIds,
+    uniqueItems: true,
+    description:
+      "Only these tickets (a selection): 1 to 10,000 unique positive integers, ANDed with the view and its filters, in the view's order. Ids that are not in the view or not visible are left out; the job's totalRows says how many were exported",
+    example: [1042, 1043, 1077],
+  })
+  @IsOptional()
+  @IsArray()
+  ticketIds?: unknown[];
 }

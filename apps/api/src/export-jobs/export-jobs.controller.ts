@@ -38,6 +38,7 @@ import {
   type CallContext,
   CancelExportJobCommand,
   CreateExportJobCommand,
+  EstimateExportQuery,
   type ExportDownload,
   GetExportJobByIdQuery,
   ListExportJobsQuery,
@@ -53,6 +54,7 @@ import { ProblemDto } from '../http/problem.dto';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
 import { JobIdLogInterceptor } from '../logging/job-id-log.interceptor';
 import { CreateExportJobDto } from './create-export-job.dto';
+import { ExportEstimateDto } from './export-estimate.dto';
 import { ExportJobDto, ExportJobListDto } from './export-job.dto';
 import { etagOf, matchesEtag } from './job-etag';
 import { ListExportJobsQueryDto } from './list-export-jobs.dto';
@@ -140,6 +142,27 @@ export class ExportJobsController {
     response.status(created ? 202 : 200);
     response.setHeader('Location', job.links.self);
     return job;
+  }
+
+  @Post('estimate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'How big an export would be (rows, bytes per format, seconds), without creating anything',
+    description:
+      'Takes the body of POST /export-jobs, with the same validation and permission; creates no job and writes no audit row.',
+  })
+  @ApiBody({ type: CreateExportJobDto })
+  @ApiOkResponse({ type: ExportEstimateDto })
+  @ApiResponse({ status: 400, description: 'Invalid body; errors[] names each field', content: problem })
+  @ApiForbiddenResponse({ description: 'No Import / Export Tickets permission', content: problem })
+  @ApiNotFoundResponse({ description: 'View not visible', content: problem })
+  @ApiResponse({ status: 413, description: 'Body over 1 MB', content: problem })
+  @ApiResponse({ status: 415, description: 'Body not application/json', content: problem })
+  async estimate(
+    @Caller() caller: CallContext,
+    @Body() body: CreateExportJobDto,
+  ): Promise<ExportEstimateDto> {
+    return ExportEstimateDto.from(await this.queries.execute(new EstimateExportQuery(caller, { ...body })));
   }
 
   @Get()

@@ -87,6 +87,15 @@ export class ViewTicketsQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64)
   timezone?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Only these tickets, in the view's order: 1 to 10,000 unique positive integers, comma-separated (as `ticketIds` of an export)",
+    example: '1042,1043,1077',
+  })
+  @IsOptional()
+  @IsString()
+  ticketIds?: string;
 }
 
 const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } };
@@ -116,7 +125,7 @@ export class TicketViewsController {
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TicketListDto })
-  @ApiResponse({ status: 400, description: 'Bad limit, cursor or timezone', content: problem })
+  @ApiResponse({ status: 400, description: 'Bad limit, cursor, timezone or ticketIds', content: problem })
   @ApiNotFoundResponse({ description: 'No such view, or not usable by the caller', content: problem })
   @ApiResponse({ status: 422, description: 'The stored view no longer validates', content: problem })
   async tickets(
@@ -125,7 +134,11 @@ export class TicketViewsController {
     @Query() query: ViewTicketsQueryDto,
   ): Promise<TicketListDto> {
     const page = await this.queries.execute(
-      new ListViewTicketsQuery(actor, id, { ...pageOf(query), timezone: query.timezone ?? null }),
+      new ListViewTicketsQuery(actor, id, {
+        ...pageOf(query),
+        timezone: query.timezone ?? null,
+        ticketIds: query.ticketIds ?? null,
+      }),
     );
     return { items: [...page.items], nextCursor: page.nextCursor };
   }

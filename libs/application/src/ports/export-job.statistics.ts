@@ -16,9 +16,18 @@ export interface FinishedExportsPage {
   readonly watermark: string | null;
 }
 
+/** Rows and seconds (attempt start to completion) summed over the most recent completed exports. */
+export interface ExportThroughput {
+  readonly jobs: number;
+  readonly rows: number;
+  readonly seconds: number;
+}
+
 /** Service-wide numbers for operators (GET /metrics), across all tenants. */
 export abstract class ExportJobStatistics {
   abstract countByStatus(): Promise<Readonly<Record<ExportJobStatusValue, number>>>;
   /** Jobs completed after the watermark (or after `since` without one), oldest first. */
   abstract completedAfter(since: Date, watermark: string | null, limit: number): Promise<FinishedExportsPage>;
+  /** The last `limit` completed exports (of `format` when given; expired ones count), newest first, summed. */
+  abstract recentThroughput(limit: number, format?: string): Promise<ExportThroughput>;
 }

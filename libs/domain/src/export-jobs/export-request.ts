@@ -32,6 +32,8 @@ export interface ExportRequestInput {
   readonly search?: string | null;
   readonly timezone?: string | null;
   readonly fileName?: string | null;
+  /** A selection: 1 to 10,000 unique positive integers, ANDed with the view and its filters. */
+  readonly ticketIds?: readonly unknown[] | null;
 }
 
 export interface ParsedExportRequest {
@@ -110,6 +112,7 @@ export function parseExportRequest(
       filters: input.filters,
       sort: input.sort ?? undefined,
       search: input.search,
+      ticketIds: input.ticketIds,
     }),
   );
   const timezone = collect(errors, () => parseTimeZone(input.timezone));

@@ -84,6 +84,11 @@ export interface TicketQuery {
   readonly conditions: readonly TicketConditionGroup[];
   readonly sort: readonly TicketSort[];
   readonly search: string | null;
+  /**
+   * Only these tickets (a selection), ANDed with everything else; the order stays the query's. Absent: no such
+   * restriction. Stored with an export's query, so a retry exports the same selection.
+   */
+  readonly ticketIds?: readonly number[];
 }
 
 /**
@@ -113,6 +118,7 @@ export const TICKET_QUERY_LIMITS = {
   maxValueLength: 1000,
   maxValues: 100,
   maxPastDays: 36_500,
+  maxTicketIds: 10_000,
 } as const;
 
 export const DEFAULT_TICKET_SORT: readonly TicketSort[] = [{ field: 'creationTime', direction: 'desc' }];
@@ -355,6 +361,56 @@ function parseSearch(input: unknown, path: string, problems: Problems): string |
   return null;
 }
 
+/** At most this many bad ids are named one by one; the rest are summed up in one error. */
+const MAX_TICKET_ID_ERRORS = 10;
+
+/**
+ * A selection of tickets: 1 to 10,000 unique positive integers (JSON numbers). The body of an export and the
+ * list's query string (`ticketIds=1,2,3`, see parseTicketIdList) share these checks and messages.
+ */
+function parseTicketIds(input: unknown, path: string, problems: Problems): number[] | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (!Array.isArray(input)) {
+    problems.add(path, 'must be an array of ticket ids (positive integers)');
+    return undefined;
+  }
+  if (input.length < 1 || input.length > TICKET_QUERY_LIMITS.maxTicketIds) {
+    problems.add(path, `must hold 1 to ${TICKET_QUERY_LIMITS.maxTicketIds} ticket ids; got ${input.length}`);
+    return undefined;
+  }
+  const seen = new Set<number>();
+  let bad = 0;
+  input.forEach((id: unknown, i) => {
+    const message =
+      typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1
+        ? `must be a positive integer; got ${JSON.stringify(id)?.slice(0, 40) ?? String(id)}`
+        : seen.has(id)
+          ? `duplicate ticket id ${id}`
+          : null;
+    if (message === null) seen.add(id as number);
+    else if (++bad <= MAX_TICKET_ID_ERRORS) problems.add(`${path}[${i}]`, message);
+  });
+  if (bad > MAX_TICKET_ID_ERRORS)
+    problems.add(path, `${bad - MAX_TICKET_ID_ERRORS} more invalid ticket ids not listed`);
+  return bad === 0 ? [...seen] : undefined;
+}
+
+/**
+ * `ticketIds` of a query string (`1,2,3`) as the array the body carries: each piece that reads as a number becomes
+ * one (`1.5` stays a float, and is refused as one), anything else stays text; then the same checks and messages.
+ */
+export function parseTicketIdList(text: string | null | undefined, path = 'ticketIds'): number[] | undefined {
+  if (text === undefined || text === null) return undefined;
+  const pieces = text.split(',').map((piece) => {
+    const trimmed = piece.trim();
+    return /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
+  });
+  const problems = new Problems();
+  const ids = parseTicketIds(text.trim() === '' ? [] : pieces, path, problems);
+  if (problems.any) throw new ValidationError(problems.list);
+  return ids;
+}
+
 /** A view as stored: its own columns, one condition group and its sort. */
 export interface TicketViewDefinition {
   readonly columns: unknown;
@@ -368,6 +424,7 @@ export interface TicketQueryRefinement {
   readonly filters?: unknown;
   readonly sort?: unknown;
   readonly search?: unknown;
+  readonly ticketIds?: unknown;
 }
 
 /**
@@ -389,12 +446,14 @@ export function refineTicketQuery(base: TicketQuery, refinement: TicketQueryRefi
   const sort = refinement.sort === undefined ? base.sort : parseSort(refinement.sort, 'sort', problems);
   const filters = parseConditionGroup(refinement.filters, 'filters', problems);
   const search = parseSearch(refinement.search, 'search', problems);
+  const ticketIds = parseTicketIds(refinement.ticketIds, 'ticketIds', problems);
   if (problems.any) throw new ValidationError(problems.list);
   return {
     columns: columns ?? base.columns,
     conditions: filters ? [...base.conditions, filters] : base.conditions,
     sort: sort && sort.length > 0 ? sort : base.sort,
     search,
+    ...(ticketIds ? { ticketIds } : {}),
   };
 }
 

@@ -44,6 +44,13 @@ interface SortKey {
   readonly direction: SortDirection;
 }
 
+/** The tickets of TICKET_FROM read from about `percent` % of the table's pages, chosen at random. */
+function sampledFrom(percent: number): string {
+  if (!(percent > 0 && percent <= 100)) throw new RangeError('percent must be in (0, 100]');
+  // A number of ours, not input: the only value spelled into the SQL text.
+  return TICKET_FROM.replace('FROM tickets t', `FROM tickets t TABLESAMPLE SYSTEM (${percent.toFixed(6)})`);
+}
+
 /** Collects positional parameters; values are never spliced into SQL text. */
 class Params {
   readonly values: unknown[] = [];
@@ -185,6 +192,48 @@ export class TicketQueryBuilder {
     };
   }
 
+  /**
+   * The ids of matching rows in no particular order, optionally at most `limit`: the first ones a scan meets, which
+   * is cheap where an ordered page would sort every match. For estimates (a sample, the planner's row count) only:
+   * a list or an export always has an order.
+   */
+  unorderedIds(limit?: number): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    const cap = limit === undefined ? '' : `\n LIMIT ${params.add(limit, 'integer')}`;
+    return {
+      text: `SELECT t.id::text AS id${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}${cap}`,
+      values: params.values,
+    };
+  }
+
+  /**
+   * Up to `limit` ids of matching rows drawn at random from a sample of the table's pages (TABLESAMPLE SYSTEM, about
+   * `percent` % of them): rows from all over the table, at the cost of reading only those pages. For estimates only.
+   */
+  sampledIds(percent: number, limit: number): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    return {
+      text: `SELECT t.id::text AS id${sampledFrom(percent)}\n WHERE ${where.join('\n   AND ')}\n ORDER BY random()\n LIMIT ${params.add(limit, 'integer')}`,
+      values: params.values,
+    };
+  }
+
+  /**
+   * One aggregate `expression` (trusted SQL, never input) over the matching rows, read as `value`; with `percent`,
+   * over a random sample of the table's pages only (TABLESAMPLE SYSTEM). For estimates.
+   */
+  aggregate(expression: string, percent?: number): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    const from = percent === undefined || percent >= 100 ? TICKET_FROM : sampledFrom(percent);
+    return {
+      text: `SELECT ${expression} AS value${from}\n WHERE ${where.join('\n   AND ')}`,
+      values: params.values,
+    };
+  }
+
   count(): CompiledQuery {
     const params = new Params();
     const where = this.where(params);
@@ -254,6 +303,8 @@ export class TicketQueryBuilder {
       if (sql) where.push(sql);
     }
     if (this.query.search) where.push(this.search(this.query.search, params));
+    // A selection narrows the rows, never their order: ids not in the view, or not visible, simply drop out.
+    if (this.query.ticketIds) where.push(`t.id = ANY(${params.add(this.query.ticketIds, 'bigint[]')})`);
     return where;
   }
 

@@ -1,7 +1,8 @@
 import type { TicketColumnKey, TicketFieldKey } from '@app/domain';
 
 /** Postgres types the builder casts parameters and cursor values to. */
-export type SqlType = 'bigint' | 'integer' | 'text' | 'uuid' | 'timestamptz' | 'boolean' | 'text[]';
+export type SqlType =
+  'bigint' | 'integer' | 'text' | 'uuid' | 'timestamptz' | 'boolean' | 'text[]' | 'bigint[]';
 
 export interface SqlField {
   /** The value as it is filtered on (status key, team id, ...). */

@@ -1,4 +1,4 @@
-import { ExportJobStatistics, type FinishedExportsPage } from '@app/application';
+import { ExportJobStatistics, type ExportThroughput, type FinishedExportsPage } from '@app/application';
 import { EXPORT_JOB_STATUSES, type ExportJobStatusValue, isIsoDateTime, isUuid } from '@app/domain';
 import type { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor } from './keyset-cursor';
@@ -57,5 +57,20 @@ export class TypeormExportJobStatistics extends ExportJobStatistics {
       })),
       watermark: last ? encodeCursor('finished-exports', [last.completed_at_text, last.id]) : watermark,
     };
+  }
+
+  async recentThroughput(limit: number, format?: string): Promise<ExportThroughput> {
+    const rows = await this.dataSource.query<{ jobs: number; rows: number; seconds: number }[]>(
+      `SELECT count(*)::int AS jobs, COALESCE(sum(rows_exported), 0)::float8 AS rows,
+              COALESCE(sum(GREATEST(seconds, 0)), 0)::float8 AS seconds
+         FROM (SELECT rows_exported, EXTRACT(EPOCH FROM completed_at - COALESCE(started_at, requested_at)) AS seconds
+                 FROM export_jobs
+                WHERE completed_at IS NOT NULL AND status IN ('completed', 'expired')
+                  AND ($2::text IS NULL OR format = $2)
+                ORDER BY completed_at DESC
+                LIMIT $1) recent`,
+      [limit, format ?? null],
+    );
+    return { jobs: rows[0].jobs, rows: rows[0].rows, seconds: rows[0].seconds };
   }
 }

@@ -8,21 +8,16 @@ import {
   ExportJob,
   type ExportFormat,
   type ExportJobQuery,
-  type FieldError,
-  parseExportRequest,
-  parseExportViewId,
-  type RefinedView,
-  resolveMe,
   rowCapOf,
 } from '@app/domain';
-import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
+import { AccessDeniedError } from '../../../auth/access-errors';
 import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
 import { ExportQueue } from '../../../ports/export-queue';
 import { ExportRequestSettings } from '../../../ports/export-request-settings';
 import { TicketCounter } from '../../../ports/ticket-counter';
 import { TicketViewRepository } from '../../../ports/ticket-view.repository';
-import { queryOfView } from '../../../tickets/stored-view';
+import { exportRequestOfActor } from '../../export-request-of-actor';
 import { exportJobDetails, exportJobView } from '../../queries/export-job-details';
 import { CreateExportJobCommand, type CreateExportJobResult } from './create-export-job.command';
 import { IdempotencyKeyReusedError, TooManyActiveExportJobsError } from './create-export-job.errors';
@@ -60,12 +55,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
       if (earlier) return this.replay(earlier, requestHash, actor, now);
     }
-    const viewIdErrors: FieldError[] = [];
-    const viewId = parseExportViewId(input.viewId, viewIdErrors);
-    const view = viewId === null ? null : await this.findView(actor, viewId);
-    const { source, format, query: requested } = parseExportRequest(input, view, viewIdErrors);
-    // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
-    const query = resolveMe(requested, actor.userId);
+    const { source, format, query } = await exportRequestOfActor(this.views, actor, input);
     await this.checkRowCap(actor, format, query, now);
     const job = ExportJob.request({
       id: randomUUID(),
@@ -87,7 +77,12 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
           jobId: job.id,
           ip: context.ip,
           userAgent: context.userAgent,
-          details: { source, format, viewId: query.viewId },
+          details: {
+            source,
+            format,
+            viewId: query.viewId,
+            ...(query.ticketIds ? { selectedTickets: query.ticketIds.length } : {}),
+          },
         },
       ],
       maxActivePerRequester: this.settings.maxActivePerRequester,
@@ -101,14 +96,6 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
     await this.enqueue(job);
     return { details: exportJobDetails(exportJobView(job), actor, now), created: true };
-  }
-
-  /** A format with a row cap (EXPORT_<FORMAT>_MAX_ROWS) refuses, before any job exists, a query that passes it. */
-  /** The view, visible to the actor, read once: a stored view that no longer validates is TICKET_VIEW.INVALID. */
-  private async findView(actor: Actor, viewId: string): Promise<RefinedView> {
-    const record = await this.views.findUsable(actor.tenantId, actor.userId, viewId);
-    if (!record) throw new ResourceNotFoundError('TICKET_VIEW', viewId);
-    return { id: record.id, name: record.name, query: queryOfView(record) };
   }
 
   /**

@@ -12,6 +12,8 @@ export class ListViewTicketsQuery extends Query<TicketListPage> {
       readonly cursor: string | null;
       /** IANA zone in which date-only conditions name a day; UTC when absent. */
       readonly timezone?: string | null;
+      /** A selection as the query string carries it (`1,2,3`): only these tickets, in the view's order. */
+      readonly ticketIds?: string | null;
     },
   ) {
     super();
