@@ -8,6 +8,7 @@ import {
   ExportJob,
   type ExportFormat,
   type ExportJobQuery,
+  resolveMe,
   rowCapOf,
 } from '@app/domain';
 import { AccessDeniedError } from '../../../auth/access-errors';
@@ -55,7 +56,9 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
       if (earlier) return this.replay(earlier, requestHash, actor, now);
     }
-    const { source, format, query } = await exportRequestOfActor(this.views, actor, input);
+    const { source, format, query: requested } = await exportRequestOfActor(this.views, actor, input);
+    // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
+    const query = resolveMe(requested, actor.userId);
     await this.checkRowCap(actor, format, query, now);
     const job = ExportJob.request({
       id: randomUUID(),
