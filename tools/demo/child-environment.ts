@@ -23,12 +23,16 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     EXPORT_MAX_ACTIVE_PER_USER: String(limits.maxActivePerUser),
     EXPORT_ATTEMPT_TIMEOUT_S: String(limits.attemptTimeoutSeconds),
     EXPORT_STALL_AFTER_S: String(limits.stallAfterSeconds),
+    WEBHOOK_ALLOW_HTTP: String(config.webhooks.allowHttp),
+    WEBHOOK_ALLOW_PRIVATE: String(config.webhooks.allowPrivate),
+    WEBHOOK_RETRY_SCALE: String(config.webhooks.retryScale),
     CLEANUP_CRON: config.cleanupCron,
     EXPORT_RECONCILE_INTERVAL_S: String(config.reconcileIntervalSeconds),
     LOG_LEVEL: config.logLevel,
   };
   const optional: Record<string, string | null> = {
     AUTH_JWT_SECRET: config.auth.jwtSecret,
+    WEBHOOK_SECRET_KEY: config.webhooks.secretKey,
     S3_ENDPOINT: storage.s3.endpoint,
     S3_BUCKET: storage.s3.bucket,
     S3_ACCESS_KEY_ID: storage.s3.accessKeyId,

@@ -5,6 +5,11 @@ import { CqrsModule } from '@nestjs/cqrs';
 import {
   CancelExportJobHandler,
   Clock,
+  CreateWebhookEndpointHandler,
+  DeleteWebhookEndpointHandler,
+  ListWebhookDeliveriesHandler,
+  ListWebhookEndpointsHandler,
+  RotateWebhookSecretHandler,
   CreateExportJobHandler,
   ExportRequestSettings,
   GetExportJobByIdHandler,
@@ -17,6 +22,7 @@ import {
 import type { AppConfig } from '@app/infrastructure';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
+import { WebhooksModule } from '@app/infrastructure/nest/webhooks.module';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuthGuard } from './auth/auth.guard';
@@ -31,6 +37,7 @@ import { loggerParams } from './logging/logger-params';
 import { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { TicketViewsController } from './ticket-views/ticket-views.controller';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 
 export interface ApiModuleOptions {
   readonly config: AppConfig;
@@ -51,6 +58,11 @@ const HANDLERS = [
   OpenExportDownloadHandler,
   ListTicketViewsHandler,
   ListViewTicketsHandler,
+  CreateWebhookEndpointHandler,
+  DeleteWebhookEndpointHandler,
+  RotateWebhookSecretHandler,
+  ListWebhookEndpointsHandler,
+  ListWebhookDeliveriesHandler,
 ];
 
 /** The HTTP API: controllers translate HTTP to commands and queries; handlers decide. */
@@ -64,6 +76,7 @@ export class ApiModule {
         LoggerModule.forRoot(loggerParams(config, logDestination)),
         DatabaseModule.forRoot(config, 'export-service-api'),
         CqrsModule.forRoot(),
+        WebhooksModule.forRoot(config, 'api'),
         queue,
         storage,
       ],
@@ -73,6 +86,7 @@ export class ApiModule {
         ExportSourcesController,
         TicketViewsController,
         ExportJobsController,
+        WebhookEndpointsController,
       ],
       providers: [
         ...HANDLERS,

@@ -1,17 +1,25 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ReconcileExportQueueHandler, RunExportJobHandler } from '@app/application';
+import {
+  DeliverWebhookHandler,
+  DispatchWebhookEventsHandler,
+  ReconcileExportQueueHandler,
+  RunExportJobHandler,
+} from '@app/application';
 import type { AppConfig } from '@app/infrastructure';
 import { ExportReconcileModule } from '@app/infrastructure/nest/export-reconcile.module';
+import { WebhooksModule } from '@app/infrastructure/nest/webhooks.module';
 import { ExportCleanupCron } from './exports/export-cleanup.cron';
 import { ExportProcessor } from './exports/export.processor';
 import { ExportQueueReconciler } from './exports/export-queue.reconciler';
 import { WorkerLoggingModule, WorkerRedisErrorLog } from './logging/worker-logging.module';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
+import { WebhookOutboxRelay } from './webhooks/webhook-outbox.relay';
 import { WorkerCoreModule } from './worker-core.module';
 
 /**
  * The worker process: runs exports from the queue, keeps the queue in step with the database, and runs the
- * retention cleanup on CLEANUP_CRON.
+ * retention cleanup on CLEANUP_CRON; relays export events to webhook endpoints and delivers them.
  */
 @Module({})
 export class WorkerModule {
@@ -21,6 +29,7 @@ export class WorkerModule {
       imports: [
         WorkerCoreModule.forRoot(config, { applicationName: 'export-service-worker', queueRole: 'worker' }),
         ExportReconcileModule,
+        WebhooksModule.forRoot(config, 'worker'),
         ScheduleModule.forRoot(),
         WorkerLoggingModule.forRoot(config),
       ],
@@ -31,6 +40,10 @@ export class WorkerModule {
         ExportQueueReconciler,
         ExportCleanupCron,
         WorkerRedisErrorLog,
+        DispatchWebhookEventsHandler,
+        DeliverWebhookHandler,
+        WebhookOutboxRelay,
+        WebhookDeliveryProcessor,
       ],
     };
   }

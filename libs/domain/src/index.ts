@@ -11,3 +11,5 @@ export * from './tickets/ticket-query';
 export * from './export-jobs/export-file-name';
 export * from './export-jobs/export-request';
 export * from './export-jobs/formula-guard';
+export * from './webhooks/webhook-endpoint';
+export * from './webhooks/webhook-retry-schedule';

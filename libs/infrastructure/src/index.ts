@@ -24,3 +24,8 @@ export { TypeormExportCleanupStore } from './persistence/repositories/typeorm-ex
 export { TypeormExportJobRepository } from './persistence/repositories/typeorm-export-job.repository';
 export { exitOnProcessFailure } from './logging/process-failure';
 export { redisErrorListener } from './queue/redis-error-log';
+export { WEBHOOK_QUEUE, type WebhookQueueData, WEBHOOK_JOB_OPTIONS } from './queue/bullmq-webhook-queue';
+export { HttpWebhookSender } from './webhooks/http-webhook-sender';
+export { isPrivateAddress } from './webhooks/destination-addresses';
+export { webhookSignature } from './webhooks/webhook-signature';
+export { WebhookSecretCipher } from './webhooks/webhook-secret-cipher';

@@ -1,4 +1,10 @@
-import { ConfigError, INSECURE_DEMO_JWT_SECRET, loadConfig, requireJwtSecret } from './app-config';
+import {
+  ConfigError,
+  INSECURE_DEMO_JWT_SECRET,
+  loadConfig,
+  requireJwtSecret,
+  requireWebhookSecretKey,
+} from './app-config';
 
 const SECRET = 'a-secret-of-sufficient-length';
 /** 32 bytes or more, as production requires. */
@@ -36,10 +42,32 @@ describe('loadConfig', () => {
         attemptTimeoutSeconds: 1800,
         stallAfterSeconds: 300,
       },
+      webhooks: { allowHttp: false, allowPrivate: false, retryScale: 1, secretKey: SECRET },
       cleanupCron: '0 * * * *',
       reconcileIntervalSeconds: 15,
       logLevel: 'info',
     });
+  });
+
+  it('reads the webhook settings; the secrets key falls back to AUTH_JWT_SECRET', () => {
+    const config = loadConfig({
+      AUTH_JWT_SECRET: SECRET,
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'yes',
+      WEBHOOK_RETRY_SCALE: '0.001',
+      WEBHOOK_SECRET_KEY: 'another-key-of-sufficient-length',
+    });
+
+    expect(config.webhooks).toEqual({
+      allowHttp: true,
+      allowPrivate: true,
+      retryScale: 0.001,
+      secretKey: 'another-key-of-sufficient-length',
+    });
+    expect(() => requireWebhookSecretKey(loadConfig({}))).toThrow(
+      /^Invalid configuration: WEBHOOK_SECRET_KEY /,
+    );
+    expect(requireWebhookSecretKey(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
   });
 
   it.each([
@@ -58,6 +86,12 @@ describe('loadConfig', () => {
     ['EXPORT_ATTEMPT_TIMEOUT_S', '30s'],
     ['CLEANUP_CRON', 'every hour'],
     ['EXPORT_RECONCILE_INTERVAL_S', '0'],
+    ['WEBHOOK_ALLOW_HTTP', 'sometimes'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'maybe'],
+    ['WEBHOOK_RETRY_SCALE', '0'],
+    ['WEBHOOK_RETRY_SCALE', '2'],
+    ['WEBHOOK_RETRY_SCALE', 'fast'],
+    ['WEBHOOK_SECRET_KEY', 'short'],
     ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
     ['EXPORT_STALL_AFTER_S', '4'],
     ['EXPORT_STALL_AFTER_S', 'soon'],

@@ -49,6 +49,19 @@ export interface AppConfig {
      */
     readonly stallAfterSeconds: number;
   };
+  readonly webhooks: {
+    /** WEBHOOK_ALLOW_HTTP: endpoints may use http:// (tests, demo); otherwise https only. */
+    readonly allowHttp: boolean;
+    /** WEBHOOK_ALLOW_PRIVATE: endpoints may resolve to loopback, private, link-local or metadata addresses. */
+    readonly allowPrivate: boolean;
+    /** WEBHOOK_RETRY_SCALE: multiplies the retry schedule (10 s doubling to 4 h, for 24 h); tests shrink it. */
+    readonly retryScale: number;
+    /**
+     * WEBHOOK_SECRET_KEY, else AUTH_JWT_SECRET: the key material signing secrets are encrypted with at rest (an
+     * AES-256-GCM key is derived from it). Null where neither is set; see requireWebhookSecretKey.
+     */
+    readonly secretKey: string | null;
+  };
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
   readonly reconcileIntervalSeconds: number;
@@ -125,6 +138,14 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(name, `must be a number from ${min} to ${max} (got "${raw}")`);
+  return Number(raw);
+}
+
 const CRON_FIELD = /^[\d*/,-]+$/;
 
 function cron(env: Env, name: string, fallback: string): string {
@@ -195,10 +216,33 @@ export function loadConfig(env: Env): AppConfig {
       attemptTimeoutSeconds: integer(env, 'EXPORT_ATTEMPT_TIMEOUT_S', 1800, 1, 7 * 24 * 3600),
       stallAfterSeconds: integer(env, 'EXPORT_STALL_AFTER_S', 300, 5, 24 * 3600),
     },
+    webhooks: {
+      allowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false),
+      allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      retryScale: decimal(env, 'WEBHOOK_RETRY_SCALE', 1, 0.00001, 1),
+      secretKey: webhookSecretKey(env, jwtSecret),
+    },
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
   };
+}
+
+function webhookSecretKey(env: Env, jwtSecret: string | undefined): string | null {
+  const own = read(env, 'WEBHOOK_SECRET_KEY');
+  if (own !== undefined && own.length < 16)
+    throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be at least 16 characters');
+  return own ?? jwtSecret ?? null;
+}
+
+/** For the processes that store or read webhook signing secrets (the API, the worker): a missing key stops them. */
+export function requireWebhookSecretKey(config: AppConfig): string {
+  if (config.webhooks.secretKey === null)
+    throw new ConfigError(
+      'WEBHOOK_SECRET_KEY',
+      'is required (or AUTH_JWT_SECRET) outside NODE_ENV=test or demo',
+    );
+  return config.webhooks.secretKey;
 }
 
 /** For processes that sign or verify tokens (the API, `npm run token`): called at start, so a missing secret stops them. */

@@ -6,6 +6,7 @@ import { MIGRATIONS } from './migrations';
 const TABLES = [
   'audit_events',
   'contacts',
+  'export_job_events',
   'export_jobs',
   'export_uploads',
   'roles',
@@ -18,6 +19,8 @@ const TABLES = [
   'tickets',
   'user_roles',
   'users',
+  'webhook_deliveries',
+  'webhook_endpoints',
 ];
 
 async function tablesOf(url: string): Promise<string[]> {

@@ -1,0 +1,41 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Clock } from '../../../ports/clock';
+import { WebhookDeliveryStore, WebhookQueue } from '../../../ports/webhook-delivery';
+import { DispatchWebhookEventsCommand, type WebhookDispatchSummary } from './dispatch-webhook-events.command';
+
+const BATCH = 100;
+/** A delivery this old that is not marked enqueued was missed (Redis away after its transaction committed). */
+const ENQUEUE_GRACE_MS = 10_000;
+
+@CommandHandler(DispatchWebhookEventsCommand)
+export class DispatchWebhookEventsHandler implements ICommandHandler<DispatchWebhookEventsCommand> {
+  constructor(
+    private readonly deliveries: WebhookDeliveryStore,
+    private readonly queue: WebhookQueue,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(): Promise<WebhookDispatchSummary> {
+    const dispatched = await this.deliveries.dispatchEvents(BATCH);
+    const missed = await this.deliveries.findUnenqueued(
+      new Date(this.clock.now().getTime() - ENQUEUE_GRACE_MS),
+      BATCH,
+    );
+    const ids = [...new Set([...dispatched.deliveryIds, ...missed])];
+    // Enqueueing is idempotent (keyed by the delivery); one that fails stays unmarked and is tried next time.
+    const enqueued: string[] = [];
+    let failure: Error | null = null;
+    for (const id of ids) {
+      try {
+        await this.queue.enqueue(id);
+        enqueued.push(id);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error)); // Redis is away: the rest would fail alike; they are found unenqueued next time
+        break;
+      }
+    }
+    await this.deliveries.markEnqueued(enqueued);
+    if (failure !== null) throw failure;
+    return { events: dispatched.events, enqueued: enqueued.length };
+  }
+}
