@@ -41,7 +41,10 @@ export class TypeormWebhookDeliveryStore extends WebhookDeliveryStore {
     super();
   }
 
-  /** SKIP LOCKED: workers polling at once take different events, and an event is dispatched once. */
+  /**
+   * SKIP LOCKED: workers polling at once take different events, and an event is dispatched once. Four statements
+   * per batch whatever its size, so a backlog of events of tenants without endpoints drains fast.
+   */
   async dispatchEvents(limit: number): Promise<{ events: number; deliveryIds: string[] }> {
     return this.dataSource.transaction(async (manager) => {
       const events = await manager.query<EventRow[]>(
@@ -49,7 +52,13 @@ export class TypeormWebhookDeliveryStore extends WebhookDeliveryStore {
           WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
-      const deliveryIds: string[] = [];
+      if (events.length === 0) return { events: 0, deliveryIds: [] };
+      const endpoints = await manager.query<{ id: string; tenant_id: string; events: string[] }[]>(
+        `SELECT id, tenant_id, events FROM webhook_endpoints
+          WHERE tenant_id = ANY($1::uuid[]) AND disabled_at IS NULL`,
+        [[...new Set(events.map((e) => e.tenant_id))]],
+      );
+      const rows: { endpointId: string; event: EventRow; type: string; body: string }[] = [];
       for (const event of events) {
         const type = webhookEventOf(event.status);
         if (type === null) continue;
@@ -59,22 +68,31 @@ export class TypeormWebhookDeliveryStore extends WebhookDeliveryStore {
           status: event.status,
           occurredAt: event.occurred_at,
         });
-        const created = await manager.query<{ id: string }[]>(
-          `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, type, job_id, body)
-           SELECT gen_random_uuid(), e.tenant_id, e.id, $2, $3, $4, $5 FROM webhook_endpoints e
-            WHERE e.tenant_id = $1 AND e.disabled_at IS NULL AND $3 = ANY(e.events)
-           ON CONFLICT (endpoint_id, event_id) DO NOTHING
-           RETURNING id`,
-          [event.tenant_id, event.event_id, type, event.job_id, body],
-        );
-        deliveryIds.push(...created.map((row) => row.id));
+        for (const endpoint of endpoints)
+          if (endpoint.tenant_id === event.tenant_id && endpoint.events.includes(type))
+            rows.push({ endpointId: endpoint.id, event, type, body });
       }
-      if (events.length > 0)
-        await manager.query(
-          'UPDATE export_job_events SET dispatched_at = now() WHERE id = ANY($1::bigint[])',
-          [events.map((e) => e.id)],
-        );
-      return { events: events.length, deliveryIds };
+      const created =
+        rows.length === 0
+          ? []
+          : await manager.query<{ id: string }[]>(
+              `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, type, job_id, body)
+               SELECT gen_random_uuid(), * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[])
+               ON CONFLICT (endpoint_id, event_id) DO NOTHING
+               RETURNING id`,
+              [
+                rows.map((r) => r.event.tenant_id),
+                rows.map((r) => r.endpointId),
+                rows.map((r) => r.event.event_id),
+                rows.map((r) => r.type),
+                rows.map((r) => r.event.job_id),
+                rows.map((r) => r.body),
+              ],
+            );
+      await manager.query('UPDATE export_job_events SET dispatched_at = now() WHERE id = ANY($1::bigint[])', [
+        events.map((e) => e.id),
+      ]);
+      return { events: events.length, deliveryIds: created.map((row) => row.id) };
     });
   }
 

@@ -3,7 +3,9 @@ import { Clock } from '../../../ports/clock';
 import { WebhookDeliveryStore, WebhookQueue } from '../../../ports/webhook-delivery';
 import { DispatchWebhookEventsCommand, type WebhookDispatchSummary } from './dispatch-webhook-events.command';
 
-const BATCH = 100;
+const BATCH = 500;
+/** Batches one run relays at most: a backlog (events of a time without workers) drains over a few runs. */
+const MAX_BATCHES = 20;
 /** A delivery this old that is not marked enqueued was missed (Redis away after its transaction committed). */
 const ENQUEUE_GRACE_MS = 10_000;
 
@@ -16,12 +18,19 @@ export class DispatchWebhookEventsHandler implements ICommandHandler<DispatchWeb
   ) {}
 
   async execute(): Promise<WebhookDispatchSummary> {
-    const dispatched = await this.deliveries.dispatchEvents(BATCH);
+    let events = 0;
+    const created: string[] = [];
+    for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
+      const dispatched = await this.deliveries.dispatchEvents(BATCH);
+      events += dispatched.events;
+      created.push(...dispatched.deliveryIds);
+      if (dispatched.events < BATCH) break;
+    }
     const missed = await this.deliveries.findUnenqueued(
       new Date(this.clock.now().getTime() - ENQUEUE_GRACE_MS),
       BATCH,
     );
-    const ids = [...new Set([...dispatched.deliveryIds, ...missed])];
+    const ids = [...new Set([...created, ...missed])];
     // Enqueueing is idempotent (keyed by the delivery); one that fails stays unmarked and is tried next time.
     const enqueued: string[] = [];
     let failure: Error | null = null;
@@ -36,6 +45,6 @@ export class DispatchWebhookEventsHandler implements ICommandHandler<DispatchWeb
     }
     await this.deliveries.markEnqueued(enqueued);
     if (failure !== null) throw failure;
-    return { events: dispatched.events, enqueued: enqueued.length };
+    return { events, enqueued: enqueued.length };
   }
 }
