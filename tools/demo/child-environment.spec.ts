@@ -36,6 +36,8 @@ const S3_ENV = {
   CLEANUP_CRON: '*/5 * * * *',
   EXPORT_RECONCILE_INTERVAL_S: '30',
   LOG_LEVEL: 'debug',
+  SMTP_URL: 'smtp://mail:25',
+  MAIL_FROM: 'exports@example.com',
 };
 
 describe('environmentOf', () => {

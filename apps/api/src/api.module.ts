@@ -96,6 +96,7 @@ export class ApiModule {
           useValue: {
             maxActivePerRequester: config.exports.maxActivePerUser,
             retryAfterSeconds: 30,
+            emailNotifications: config.mail.smtpUrl !== null,
           } satisfies ExportRequestSettings,
         },
         { provide: APP_GUARD, useClass: AuthGuard },

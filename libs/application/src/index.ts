@@ -59,3 +59,7 @@ export * from './webhooks/commands/deliver-webhook/deliver-webhook.command';
 export * from './webhooks/commands/deliver-webhook/deliver-webhook.handler';
 export * from './webhooks/commands/dispatch-webhook-events/dispatch-webhook-events.command';
 export * from './webhooks/commands/dispatch-webhook-events/dispatch-webhook-events.handler';
+export * from './ports/mail';
+export * from './notifications/export-end-mail';
+export * from './notifications/mail-notifications.command';
+export * from './notifications/mail-notifications.handler';

@@ -13,3 +13,4 @@ export * from './export-jobs/export-request';
 export * from './export-jobs/formula-guard';
 export * from './webhooks/webhook-endpoint';
 export * from './webhooks/webhook-retry-schedule';
+export * from './export-jobs/export-notify';

@@ -29,3 +29,4 @@ export { HttpWebhookSender } from './webhooks/http-webhook-sender';
 export { isPrivateAddress } from './webhooks/destination-addresses';
 export { webhookSignature } from './webhooks/webhook-signature';
 export { WebhookSecretCipher } from './webhooks/webhook-secret-cipher';
+export { MAIL_QUEUE, MAIL_ATTEMPTS, type MailQueueData } from './queue/bullmq-mail-queue';

@@ -256,4 +256,5 @@ export class InMemoryStorage extends FileStorage {
 export const settings = (maxActivePerRequester = 3): ExportRequestSettings => ({
   maxActivePerRequester,
   retryAfterSeconds: 30,
+  emailNotifications: false,
 });

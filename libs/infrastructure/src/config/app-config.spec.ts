@@ -43,10 +43,30 @@ describe('loadConfig', () => {
         stallAfterSeconds: 300,
       },
       webhooks: { allowHttp: false, allowPrivate: false, retryScale: 1, secretKey: SECRET },
+      mail: { smtpUrl: null, from: null, retryDelayMs: 30_000 },
+      publicBaseUrl: 'http://localhost:3000',
       cleanupCron: '0 * * * *',
       reconcileIntervalSeconds: 15,
       logLevel: 'info',
     });
+  });
+
+  it('reads the mail settings: MAIL_FROM goes with SMTP_URL', () => {
+    const config = loadConfig({
+      AUTH_JWT_SECRET: SECRET,
+      SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+      MAIL_FROM: 'Exports <exports@example.com>',
+      PUBLIC_BASE_URL: 'https://exports.example.com/',
+    });
+    expect(config.mail).toEqual({
+      smtpUrl: 'smtps://user:pw@mail.example.com:465',
+      from: 'Exports <exports@example.com>',
+      retryDelayMs: 30_000,
+    });
+    expect(config.publicBaseUrl).toBe('https://exports.example.com');
+    expect(() => loadConfig({ AUTH_JWT_SECRET: SECRET, SMTP_URL: 'smtp://mail.example.com' })).toThrow(
+      /^Invalid configuration: MAIL_FROM is required with SMTP_URL/,
+    );
   });
 
   it('reads the webhook settings; the secrets key falls back to AUTH_JWT_SECRET', () => {
@@ -92,6 +112,10 @@ describe('loadConfig', () => {
     ['WEBHOOK_RETRY_SCALE', '2'],
     ['WEBHOOK_RETRY_SCALE', 'fast'],
     ['WEBHOOK_SECRET_KEY', 'short'],
+    ['SMTP_URL', 'http://mail.example.com'],
+    ['MAIL_FROM', 'nobody'],
+    ['MAIL_RETRY_DELAY_MS', '5'],
+    ['PUBLIC_BASE_URL', 'ftp://exports.example.com'],
     ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
     ['EXPORT_STALL_AFTER_S', '4'],
     ['EXPORT_STALL_AFTER_S', 'soon'],

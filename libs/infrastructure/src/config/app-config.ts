@@ -62,6 +62,16 @@ export interface AppConfig {
      */
     readonly secretKey: string | null;
   };
+  readonly mail: {
+    /** SMTP_URL (smtp:// or smtps://): null turns `notify: ["email"]` into a 400. */
+    readonly smtpUrl: string | null;
+    /** MAIL_FROM: the sender of notification mails; required with SMTP_URL. */
+    readonly from: string | null;
+    /** MAIL_RETRY_DELAY_MS: the first retry of a mail the server refused; doubled for each of up to 8 attempts. */
+    readonly retryDelayMs: number;
+  };
+  /** PUBLIC_BASE_URL: where users reach this service; mails link to `<it>/admin#/jobs/<id>`. */
+  readonly publicBaseUrl: string;
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
   readonly reconcileIntervalSeconds: number;
@@ -185,9 +195,10 @@ export function loadConfig(env: Env): AppConfig {
   if (driver === 's3' && bucket === null)
     throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
   const endpoint = read(env, 'S3_ENDPOINT');
+  const port = integer(env, 'PORT', 3000, 1, 65_535);
   return {
     environment,
-    port: integer(env, 'PORT', 3000, 1, 65_535),
+    port,
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/exports', [
       'postgres:',
       'postgresql:',
@@ -222,9 +233,33 @@ export function loadConfig(env: Env): AppConfig {
       retryScale: decimal(env, 'WEBHOOK_RETRY_SCALE', 1, 0.00001, 1),
       secretKey: webhookSecretKey(env, jwtSecret),
     },
+    mail: mailSettings(env),
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(
+      /\/+$/,
+      '',
+    ),
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
+  };
+}
+
+const MAILBOX = /^[^\s@<>]+@[^\s@<>]+$/;
+
+function mailSettings(env: Env): AppConfig['mail'] {
+  const raw = read(env, 'SMTP_URL');
+  const smtp = raw === undefined ? undefined : url(env, 'SMTP_URL', raw, ['smtp:', 'smtps:']);
+  const from = read(env, 'MAIL_FROM') ?? null;
+  if (smtp !== undefined && from === null) throw new ConfigError('MAIL_FROM', 'is required with SMTP_URL');
+  if (from !== null && !MAILBOX.test(from.replace(/^.*<([^>]*)>\s*$/, '$1')))
+    throw new ConfigError(
+      'MAIL_FROM',
+      `must be an e-mail address, optionally "Name <address>" (got "${from}")`,
+    );
+  return {
+    smtpUrl: smtp ?? null,
+    from,
+    retryDelayMs: integer(env, 'MAIL_RETRY_DELAY_MS', 30_000, 10, 3_600_000),
   };
 }
 

@@ -9,6 +9,7 @@ const TABLES = [
   'export_job_events',
   'export_jobs',
   'export_uploads',
+  'mail_notifications',
   'roles',
   'stored_files',
   'teams',

@@ -2,6 +2,7 @@ import { InitialSchema1763884800000 } from './1763884800000-initial-schema';
 import { ExportUploads1763971200000 } from './1763971200000-export-uploads';
 import { JobProgressAndRetryFence1764230400015 } from './1764230400015-job-progress-and-retry-fence';
 import { Webhooks1764489600000 } from './1764489600000-webhooks';
+import { MailNotifications1764489600001 } from './1764489600001-mail-notifications';
 
 /** In order. A migration, once released, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   ExportUploads1763971200000,
   JobProgressAndRetryFence1764230400015,
   Webhooks1764489600000,
+  MailNotifications1764489600001,
 ];

@@ -8,6 +8,7 @@ import {
   type FieldError,
   parseExportRequest,
   parseExportViewId,
+  parseNotify,
   type RefinedView,
   resolveMe,
 } from '@app/domain';
@@ -56,6 +57,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
     }
     const viewIdErrors: FieldError[] = [];
     const viewId = parseExportViewId(input.viewId, viewIdErrors);
+    const notify = parseNotify(input.notify, this.settings.emailNotifications, viewIdErrors);
     const view = viewId === null ? null : await this.findView(actor, viewId);
     const { source, format, query } = parseExportRequest(input, view, viewIdErrors);
     const job = ExportJob.request({
@@ -69,6 +71,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       now,
       idempotencyKey,
       requestHash,
+      notify,
     });
     const added = await this.jobs.add(job, {
       audit: [
@@ -79,7 +82,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
           jobId: job.id,
           ip: context.ip,
           userAgent: context.userAgent,
-          details: { source, format, viewId: query.viewId },
+          details: { source, format, viewId: query.viewId, ...(notify.length > 0 ? { notify } : {}) },
         },
       ],
       maxActivePerRequester: this.settings.maxActivePerRequester,
