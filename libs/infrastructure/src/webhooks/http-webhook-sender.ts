@@ -40,7 +40,7 @@ export class HttpWebhookSender extends WebhookSender {
   }): Promise<WebhookSendResult> {
     const destination = await resolveDestination(request.url, this.allowPrivate);
     if ('refusal' in destination)
-      return { outcome: 'refused', error: `Not sent: the URL's ${destination.refusal}.` };
+      return { outcome: 'refused', error: `Not sent: the destination is refused (${destination.refusal}).` };
     const timestamp = Math.floor(request.timestamp.getTime() / 1000);
     const headers = {
       'content-type': 'application/json',
@@ -55,10 +55,12 @@ export class HttpWebhookSender extends WebhookSender {
       const status = await this.post(request.url, headers, request.body, destination);
       return { outcome: 'responded', status, durationMs: elapsed() };
     } catch (error) {
+      // By code and name, not instanceof: node's errors may come from another realm (a test VM).
+      const { code, name } = error as { code?: string; name?: string };
       const message =
-        error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
+        code === 'ABORT_ERR' || name === 'AbortError' || name === 'TimeoutError'
           ? `No answer within ${this.timeoutMs / 1000} s.`
-          : `Could not reach the endpoint (${(error as NodeJS.ErrnoException).code ?? 'connection failed'}).`;
+          : `Could not reach the endpoint (${code ?? 'connection failed'}).`;
       return { outcome: 'unreachable', error: message, durationMs: elapsed() };
     }
   }
