@@ -38,6 +38,11 @@ export abstract class WebhookDeliveryStore {
     limit: number,
   ): Promise<{ readonly events: number; readonly deliveryIds: readonly string[] }>;
   abstract markEnqueued(deliveryIds: readonly string[]): Promise<void>;
+  /**
+   * Deletes up to `limit` outbox events dispatched before `before` (their deliveries and mails keep their own
+   * rows); returns how many.
+   */
+  abstract purgeEvents(before: Date, limit: number): Promise<number>;
   /** Pending deliveries created before `before` that never reached the queue (Redis was away). */
   abstract findUnenqueued(before: Date, limit: number): Promise<readonly string[]>;
   /**

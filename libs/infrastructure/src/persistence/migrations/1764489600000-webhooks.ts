@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `export_job_events`: the outbox. A trigger writes one row whenever a job's status becomes completed, failed,
  *   cancelled or expired, in the transaction that changes it, whatever path changed it (the aggregate's save, the
  *   cleanup's set-based expiry, a reconciler): exactly one event per state change, never one without the change.
- *   Workers relay undispatched rows into deliveries.
+ *   Workers relay undispatched rows into deliveries, and delete rows 7 days after their dispatch.
  * - `webhook_endpoints`: secrets are stored encrypted (AES-256-GCM, see webhook-secret-cipher.ts); after a rotation
  *   the previous secret signs too until `previous_secret_expires_at`. `failing_since`: the first failed delivery
  *   with no success after it (24 h of that disables the endpoint).
@@ -29,6 +29,7 @@ export class Webhooks1764489600000 implements MigrationInterface {
         dispatched_at timestamptz
       );
       CREATE INDEX export_job_events_undispatched_idx ON export_job_events (id) WHERE dispatched_at IS NULL;
+      CREATE INDEX export_job_events_dispatched_idx ON export_job_events (dispatched_at) WHERE dispatched_at IS NOT NULL;
 
       CREATE FUNCTION export_job_events_record() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

@@ -96,6 +96,15 @@ export class TypeormWebhookDeliveryStore extends WebhookDeliveryStore {
     });
   }
 
+  async purgeEvents(before: Date, limit: number): Promise<number> {
+    const [, deleted] = await this.dataSource.query<[unknown[], number]>(
+      `DELETE FROM export_job_events WHERE id IN (
+         SELECT id FROM export_job_events WHERE dispatched_at < $1 ORDER BY dispatched_at LIMIT $2)`,
+      [before, limit],
+    );
+    return deleted;
+  }
+
   async markEnqueued(deliveryIds: readonly string[]): Promise<void> {
     if (deliveryIds.length === 0) return;
     await this.dataSource.query('UPDATE webhook_deliveries SET enqueued = true WHERE id = ANY($1::uuid[])', [

@@ -30,6 +30,9 @@ class RecordingStore extends WebhookDeliveryStore {
   findUnenqueued(): Promise<string[]> {
     throw new Error('not expected');
   }
+  purgeEvents(): Promise<number> {
+    throw new Error('not expected');
+  }
   beginAttempt(): Promise<WebhookDeliveryAttempt | AttemptRefusal> {
     return Promise.resolve(this.next);
   }

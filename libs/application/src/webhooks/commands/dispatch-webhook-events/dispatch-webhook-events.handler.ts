@@ -8,9 +8,16 @@ const BATCH = 500;
 const MAX_BATCHES = 20;
 /** A delivery this old that is not marked enqueued was missed (Redis away after its transaction committed). */
 const ENQUEUE_GRACE_MS = 10_000;
+/** Outbox events are kept this long after their dispatch (the mail relay reads them within seconds), then deleted. */
+export const EVENT_RETENTION_MS = 7 * 24 * 3600_000;
+/** How often one worker looks for events to delete, and how many it deletes at most each time. */
+const PURGE_EVERY_MS = 10 * 60_000;
+const PURGE_LIMIT = 10_000;
 
 @CommandHandler(DispatchWebhookEventsCommand)
 export class DispatchWebhookEventsHandler implements ICommandHandler<DispatchWebhookEventsCommand> {
+  private lastPurge = 0;
+
   constructor(
     private readonly deliveries: WebhookDeliveryStore,
     private readonly queue: WebhookQueue,
@@ -45,6 +52,11 @@ export class DispatchWebhookEventsHandler implements ICommandHandler<DispatchWeb
     }
     await this.deliveries.markEnqueued(enqueued);
     if (failure !== null) throw failure;
+    const now = this.clock.now().getTime();
+    if (now - this.lastPurge >= PURGE_EVERY_MS) {
+      this.lastPurge = now;
+      await this.deliveries.purgeEvents(new Date(now - EVENT_RETENTION_MS), PURGE_LIMIT);
+    }
     return { events, enqueued: enqueued.length };
   }
 }
