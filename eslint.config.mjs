@@ -15,6 +15,7 @@ const adapters = [
   '@aws-sdk/*',
   'fast-csv',
   'express',
+  'nodemailer',
 ];
 /** The domain also stays free of Nest; application handlers use @nestjs/cqrs. */
 const frameworks = ['@nestjs/*', ...adapters];

@@ -130,6 +130,10 @@ describe('health, metrics, docs, errors and logs', () => {
           '/metrics',
           '/ticket-views',
           '/ticket-views/{id}/tickets',
+          '/webhook-endpoints',
+          '/webhook-endpoints/{id}',
+          '/webhook-endpoints/{id}/deliveries',
+          '/webhook-endpoints/{id}/rotate-secret',
         ].sort(),
       );
       const problem = document.components.schemas.ProblemDto;

@@ -20,6 +20,7 @@ import {
   type ExportJobStatusValue,
   FORMAT_FILE_TYPES,
   DEFAULT_TICKET_QUERY,
+  type NotifyChannel,
 } from '@app/domain';
 import {
   type AppConfig,
@@ -141,6 +142,8 @@ export interface JobSpec {
   readonly completedAt?: Date;
   /** The file's bytes (completed jobs). */
   readonly content?: string;
+  /** What the requester asked to be notified by (`notify` of POST /export-jobs). */
+  readonly notify?: readonly NotifyChannel[];
 }
 
 /**
@@ -170,6 +173,7 @@ export async function insertJob(
       ...spec.query,
     },
     now: requestedAt,
+    notify: spec.notify,
   });
   const status = spec.status ?? 'queued';
   await repository.save(job);

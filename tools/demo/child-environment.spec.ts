@@ -39,6 +39,8 @@ const S3_ENV = {
   EVENTS_MAX_STREAMS: '200',
   CORS_ORIGINS: 'https://admin.example.com,http://localhost:5173',
   LOG_LEVEL: 'debug',
+  SMTP_URL: 'smtp://mail:25',
+  MAIL_FROM: 'exports@example.com',
 };
 
 const AZURE_ENV = {

@@ -26,6 +26,11 @@ export function environmentOf(config: AppConfig): Record<string, string> {
     EXPORT_STALL_AFTER_S: String(limits.stallAfterSeconds),
     EXPORT_XLSX_SHEET_ROWS: String(limits.xlsxSheetRows),
     EXPORT_PDF_PAGE_SIZE: limits.pdfPageSize,
+    WEBHOOK_ALLOW_HTTP: String(config.webhooks.allowHttp),
+    WEBHOOK_ALLOW_PRIVATE: String(config.webhooks.allowPrivate),
+    WEBHOOK_RETRY_SCALE: String(config.webhooks.retryScale),
+    MAIL_RETRY_DELAY_MS: String(config.mail.retryDelayMs),
+    PUBLIC_BASE_URL: config.publicBaseUrl,
     CLEANUP_CRON: config.cleanupCron,
     EXPORT_RECONCILE_INTERVAL_S: String(config.reconcileIntervalSeconds),
     EVENTS_MAX_STREAMS_PER_USER: String(config.events.maxStreamsPerUser),
@@ -34,6 +39,9 @@ export function environmentOf(config: AppConfig): Record<string, string> {
   };
   const optional: Record<string, string | null> = {
     AUTH_JWT_SECRET: config.auth.jwtSecret,
+    WEBHOOK_SECRET_KEY: config.webhooks.secretKey,
+    SMTP_URL: config.mail.smtpUrl,
+    MAIL_FROM: config.mail.from,
     S3_ENDPOINT: storage.s3.endpoint,
     S3_BUCKET: storage.s3.bucket,
     S3_ACCESS_KEY_ID: storage.s3.accessKeyId,

@@ -5,6 +5,11 @@ import { CqrsModule } from '@nestjs/cqrs';
 import {
   CancelExportJobHandler,
   Clock,
+  CreateWebhookEndpointHandler,
+  DeleteWebhookEndpointHandler,
+  ListWebhookDeliveriesHandler,
+  ListWebhookEndpointsHandler,
+  RotateWebhookSecretHandler,
   CreateExportJobHandler,
   EstimateExportHandler,
   ExportRequestSettings,
@@ -19,6 +24,7 @@ import type { AppConfig } from '@app/infrastructure';
 import { ConfigModule } from '@app/infrastructure/nest/config.module';
 import { DatabaseModule } from '@app/infrastructure/nest/database.module';
 import { ExportEstimateModule } from '@app/infrastructure/nest/export-estimate.module';
+import { WebhooksModule } from '@app/infrastructure/nest/webhooks.module';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminPageController } from './admin/admin-page.controller';
@@ -42,6 +48,7 @@ import { loggerParams } from './logging/logger-params';
 import { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { TicketViewsController } from './ticket-views/ticket-views.controller';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 
 export interface ApiModuleOptions {
   readonly config: AppConfig;
@@ -65,6 +72,11 @@ const HANDLERS = [
   OpenExportDownloadHandler,
   ListTicketViewsHandler,
   ListViewTicketsHandler,
+  CreateWebhookEndpointHandler,
+  DeleteWebhookEndpointHandler,
+  RotateWebhookSecretHandler,
+  ListWebhookEndpointsHandler,
+  ListWebhookDeliveriesHandler,
 ];
 
 /** The HTTP API: controllers translate HTTP to commands and queries; handlers decide. */
@@ -79,6 +91,7 @@ export class ApiModule {
         DatabaseModule.forRoot(config, 'export-service-api'),
         ExportEstimateModule.forRoot(config),
         CqrsModule.forRoot(),
+        WebhooksModule.forRoot(config, 'api'),
         queue,
         storage,
       ],
@@ -90,6 +103,7 @@ export class ApiModule {
         ExportJobsController,
         ExportJobEventsController,
         AdminPageController,
+        WebhookEndpointsController,
       ],
       providers: [
         ...HANDLERS,
@@ -100,6 +114,7 @@ export class ApiModule {
             maxActivePerRequester: config.exports.maxActivePerUser,
             retryAfterSeconds: 30,
             maxRowsByFormat: config.exports.maxRowsByFormat,
+            emailNotifications: config.mail.smtpUrl !== null,
           } satisfies ExportRequestSettings,
         },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -12,3 +12,6 @@ export * from './export-jobs/export-file-name';
 export * from './export-jobs/export-request';
 export * from './export-jobs/formula-guard';
 export * from './export-jobs/format-row-caps';
+export * from './webhooks/webhook-endpoint';
+export * from './webhooks/webhook-retry-schedule';
+export * from './export-jobs/export-notify';

@@ -31,3 +31,9 @@ export { RedisJobChangeSubscriber, type JobChangeListener } from './events/redis
 // The PDF renderer, for `npm run docs:pdf-sample` and its specs.
 export { type PdfDocumentInfo, PdfTableEncoder } from './export/pdf/pdf-table-encoder';
 export { describeQuery } from './export/pdf/query-summary';
+export { WEBHOOK_QUEUE, type WebhookQueueData, WEBHOOK_JOB_OPTIONS } from './queue/bullmq-webhook-queue';
+export { HttpWebhookSender } from './webhooks/http-webhook-sender';
+export { isPrivateAddress } from './webhooks/destination-addresses';
+export { webhookSignature } from './webhooks/webhook-signature';
+export { WebhookSecretCipher } from './webhooks/webhook-secret-cipher';
+export { MAIL_QUEUE, MAIL_ATTEMPTS, type MailQueueData } from './queue/bullmq-mail-queue';

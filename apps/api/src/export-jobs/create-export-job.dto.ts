@@ -5,6 +5,7 @@ import {
   EXPORT_FORMATS,
   EXPORT_SOURCES,
   FILE_NAME_PATTERN,
+  NOTIFY_CHANNELS,
   TICKET_COLUMNS,
   TICKET_FIELDS,
   TICKET_QUERY_LIMITS,
@@ -147,4 +148,16 @@ export class CreateExportJobDto implements CreateExportJobInput {
   @IsOptional()
   @IsArray()
   ticketIds?: unknown[];
+
+  @ApiPropertyOptional({
+    enum: NOTIFY_CHANNELS,
+    isArray: true,
+    description:
+      'Mail the requester when the job ends (completed, failed, or cancelled by someone else), with a link to its ' +
+      'status page, never the file. Needs SMTP_URL on the service (400 otherwise).',
+    example: ['email'],
+  })
+  @IsOptional()
+  @IsArray()
+  notify?: unknown[];
 }

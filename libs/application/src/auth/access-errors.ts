@@ -12,8 +12,12 @@ export class AccessDeniedError extends DomainError {
  * three, so nobody learns what exists elsewhere.
  */
 export class ResourceNotFoundError extends DomainError {
-  constructor(resource: 'EXPORT_JOB' | 'TICKET_VIEW', id: string) {
-    const what = resource === 'EXPORT_JOB' ? 'export job' : 'ticket view';
+  constructor(resource: 'EXPORT_JOB' | 'TICKET_VIEW' | 'WEBHOOK_ENDPOINT', id: string) {
+    const what = {
+      EXPORT_JOB: 'export job',
+      TICKET_VIEW: 'ticket view',
+      WEBHOOK_ENDPOINT: 'webhook endpoint',
+    }[resource];
     super(`${resource}.NOT_FOUND`, `No ${what} ${id} was found.`, { id });
   }
 }

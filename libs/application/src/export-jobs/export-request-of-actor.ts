@@ -20,11 +20,13 @@ export async function exportRequestOfActor(
   views: TicketViewRepository,
   actor: Actor,
   input: ExportRequestInput,
+  /** Errors of fields the caller parsed itself (e.g. `notify`), reported in the same 400 as the rest. */
+  fieldErrors: FieldError[] = [],
 ): Promise<ParsedExportRequest> {
-  const viewIdErrors: FieldError[] = [];
-  const viewId = parseExportViewId(input.viewId, viewIdErrors);
+  const errors = [...fieldErrors];
+  const viewId = parseExportViewId(input.viewId, errors);
   const view = viewId === null ? null : await findView(views, actor, viewId);
-  return parseExportRequest(input, view, viewIdErrors);
+  return parseExportRequest(input, view, errors);
 }
 
 async function findView(views: TicketViewRepository, actor: Actor, viewId: string): Promise<RefinedView> {

@@ -7,6 +7,10 @@ export const AUDIT_ACTIONS = [
   'export.downloaded',
   'export.download_denied',
   'export.expired',
+  'webhook.created',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.disabled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

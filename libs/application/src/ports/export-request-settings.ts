@@ -8,4 +8,6 @@ export abstract class ExportRequestSettings {
   abstract readonly maxActivePerRequester: number;
   /** How long a client is told to wait before asking again once it hit the limit (Retry-After). */
   abstract readonly retryAfterSeconds: number;
+  /** SMTP_URL is set: `notify: ["email"]` is accepted. */
+  abstract readonly emailNotifications: boolean;
 }

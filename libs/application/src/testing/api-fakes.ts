@@ -261,6 +261,7 @@ export const settings = (
   maxActivePerRequester,
   retryAfterSeconds: 30,
   maxRowsByFormat,
+  emailNotifications: false,
 });
 
 /** Answers every count with `rows` (null: the count was not cheap), and records what it was asked. */

@@ -69,6 +69,7 @@ describe('ExportJob', () => {
         error: null,
         idempotencyKey: 'key-1',
         requestHash: 'hash-1',
+        notify: [],
       });
       expect(job.status.value).toBe('queued');
       expect(job.id).toBe('job-1');

@@ -1,6 +1,7 @@
 import { DomainError } from '../errors/domain-error';
 import { resolveMe, type TicketQuery } from '../tickets/ticket-query';
 import type { ExportFormat, ExportSource } from './export-format';
+import type { NotifyChannel } from './export-notify';
 import { type ExportJobStage, ExportJobStatus, type ExportJobStatusValue } from './export-job-status';
 
 /** Everything the worker needs to reproduce the list the user saw, frozen at request time. */
@@ -54,6 +55,8 @@ export interface ExportJobProps {
   readonly error: ExportJobFailure | null;
   readonly idempotencyKey: string | null;
   readonly requestHash: string | null;
+  /** How the requester is told when the job ends (besides polling). */
+  readonly notify: readonly NotifyChannel[];
 }
 
 export interface RequestExportJob {
@@ -67,6 +70,7 @@ export interface RequestExportJob {
   readonly retryOf?: string | null;
   readonly idempotencyKey?: string | null;
   readonly requestHash?: string | null;
+  readonly notify?: readonly NotifyChannel[];
 }
 
 const HOUR_MS = 3_600_000;
@@ -109,6 +113,7 @@ export class ExportJob {
       error: null,
       idempotencyKey: input.idempotencyKey ?? null,
       requestHash: input.requestHash ?? null,
+      notify: input.notify ?? [],
     });
   }
 

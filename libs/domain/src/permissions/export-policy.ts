@@ -45,3 +45,8 @@ export function canRetryExportJob(actor: Actor, job: OwnedByRequester): boolean 
 export function canListAllExportJobsOfTenant(actor: Actor): boolean {
   return actor.isAdmin && canExport(actor);
 }
+
+/** Manage the tenant's webhook endpoints (and read their deliveries): the tenant's export admins. */
+export function canManageWebhookEndpoints(actor: Actor): boolean {
+  return actor.isAdmin && canExport(actor);
+}

@@ -1,4 +1,10 @@
-import { ConfigError, INSECURE_DEMO_JWT_SECRET, loadConfig, requireJwtSecret } from './app-config';
+import {
+  ConfigError,
+  INSECURE_DEMO_JWT_SECRET,
+  loadConfig,
+  requireJwtSecret,
+  requireWebhookSecretKey,
+} from './app-config';
 
 const SECRET = 'a-secret-of-sufficient-length';
 /** 32 bytes or more, as production requires. */
@@ -48,10 +54,52 @@ describe('loadConfig', () => {
       },
       events: { maxStreamsPerUser: 5, maxStreams: 1000 },
       corsOrigins: [],
+      webhooks: { allowHttp: false, allowPrivate: false, retryScale: 1, secretKey: SECRET },
+      mail: { smtpUrl: null, from: null, retryDelayMs: 30_000 },
+      publicBaseUrl: 'http://localhost:3000',
       cleanupCron: '0 * * * *',
       reconcileIntervalSeconds: 15,
       logLevel: 'info',
     });
+  });
+
+  it('reads the mail settings: MAIL_FROM goes with SMTP_URL', () => {
+    const config = loadConfig({
+      AUTH_JWT_SECRET: SECRET,
+      SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+      MAIL_FROM: 'Exports <exports@example.com>',
+      PUBLIC_BASE_URL: 'https://exports.example.com/',
+    });
+    expect(config.mail).toEqual({
+      smtpUrl: 'smtps://user:pw@mail.example.com:465',
+      from: 'Exports <exports@example.com>',
+      retryDelayMs: 30_000,
+    });
+    expect(config.publicBaseUrl).toBe('https://exports.example.com');
+    expect(() => loadConfig({ AUTH_JWT_SECRET: SECRET, SMTP_URL: 'smtp://mail.example.com' })).toThrow(
+      /^Invalid configuration: MAIL_FROM is required with SMTP_URL/,
+    );
+  });
+
+  it('reads the webhook settings; the secrets key falls back to AUTH_JWT_SECRET', () => {
+    const config = loadConfig({
+      AUTH_JWT_SECRET: SECRET,
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'yes',
+      WEBHOOK_RETRY_SCALE: '0.001',
+      WEBHOOK_SECRET_KEY: 'another-key-of-sufficient-length',
+    });
+
+    expect(config.webhooks).toEqual({
+      allowHttp: true,
+      allowPrivate: true,
+      retryScale: 0.001,
+      secretKey: 'another-key-of-sufficient-length',
+    });
+    expect(() => requireWebhookSecretKey(loadConfig({}))).toThrow(
+      /^Invalid configuration: WEBHOOK_SECRET_KEY /,
+    );
+    expect(requireWebhookSecretKey(loadConfig({ NODE_ENV: 'test' }))).toBe(INSECURE_DEMO_JWT_SECRET);
   });
 
   it.each([
@@ -70,6 +118,16 @@ describe('loadConfig', () => {
     ['EXPORT_ATTEMPT_TIMEOUT_S', '30s'],
     ['CLEANUP_CRON', 'every hour'],
     ['EXPORT_RECONCILE_INTERVAL_S', '0'],
+    ['WEBHOOK_ALLOW_HTTP', 'sometimes'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'maybe'],
+    ['WEBHOOK_RETRY_SCALE', '0'],
+    ['WEBHOOK_RETRY_SCALE', '2'],
+    ['WEBHOOK_RETRY_SCALE', 'fast'],
+    ['WEBHOOK_SECRET_KEY', 'short'],
+    ['SMTP_URL', 'http://mail.example.com'],
+    ['MAIL_FROM', 'nobody'],
+    ['MAIL_RETRY_DELAY_MS', '5'],
+    ['PUBLIC_BASE_URL', 'ftp://exports.example.com'],
     ['EXPORT_RECONCILE_INTERVAL_S', '1.5'],
     ['EXPORT_STALL_AFTER_S', '4'],
     ['EXPORT_STALL_AFTER_S', 'soon'],

@@ -86,6 +86,29 @@ export interface AppConfig {
   };
   /** CORS_ORIGINS: the origins (scheme://host[:port]) whose pages may call the API from a browser; none by default. */
   readonly corsOrigins: readonly string[];
+  readonly webhooks: {
+    /** WEBHOOK_ALLOW_HTTP: endpoints may use http:// (tests, demo); otherwise https only. */
+    readonly allowHttp: boolean;
+    /** WEBHOOK_ALLOW_PRIVATE: endpoints may resolve to loopback, private, link-local or metadata addresses. */
+    readonly allowPrivate: boolean;
+    /** WEBHOOK_RETRY_SCALE: multiplies the retry schedule (10 s doubling to 4 h, for 24 h); tests shrink it. */
+    readonly retryScale: number;
+    /**
+     * WEBHOOK_SECRET_KEY, else AUTH_JWT_SECRET: the key material signing secrets are encrypted with at rest (an
+     * AES-256-GCM key is derived from it). Null where neither is set; see requireWebhookSecretKey.
+     */
+    readonly secretKey: string | null;
+  };
+  readonly mail: {
+    /** SMTP_URL (smtp:// or smtps://): null turns `notify: ["email"]` into a 400. */
+    readonly smtpUrl: string | null;
+    /** MAIL_FROM: the sender of notification mails; required with SMTP_URL. */
+    readonly from: string | null;
+    /** MAIL_RETRY_DELAY_MS: the first retry of a mail the server refused; doubled for each of up to 8 attempts. */
+    readonly retryDelayMs: number;
+  };
+  /** PUBLIC_BASE_URL: where users reach this service; mails link to `<it>/admin#/jobs/<id>`. */
+  readonly publicBaseUrl: string;
   readonly cleanupCron: string;
   /** How often each worker enqueues `queued` jobs that have no live queue entry. */
   readonly reconcileIntervalSeconds: number;
@@ -188,6 +211,14 @@ function origins(env: Env, name: string): string[] {
         );
       return origin;
     });
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(name, `must be a number from ${min} to ${max} (got "${raw}")`);
+  return Number(raw);
 }
 
 const CRON_FIELD = /^[\d*/,-]+$/;
@@ -310,9 +341,10 @@ export function loadConfig(env: Env): AppConfig {
   if (driver === 's3' && bucket === null)
     throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
   const endpoint = read(env, 'S3_ENDPOINT');
+  const port = integer(env, 'PORT', 3000, 1, 65_535);
   return {
     environment,
-    port: integer(env, 'PORT', 3000, 1, 65_535),
+    port,
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/exports', [
       'postgres:',
       'postgresql:',
@@ -353,10 +385,57 @@ export function loadConfig(env: Env): AppConfig {
       maxStreams: integer(env, 'EVENTS_MAX_STREAMS', 1000, 1, 100_000),
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    webhooks: {
+      allowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false),
+      allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      retryScale: decimal(env, 'WEBHOOK_RETRY_SCALE', 1, 0.00001, 1),
+      secretKey: webhookSecretKey(env, jwtSecret),
+    },
+    mail: mailSettings(env),
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(
+      /\/+$/,
+      '',
+    ),
     cleanupCron: cron(env, 'CLEANUP_CRON', '0 * * * *'),
     reconcileIntervalSeconds: integer(env, 'EXPORT_RECONCILE_INTERVAL_S', 15, 1, 3600),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
   };
+}
+
+const MAILBOX = /^[^\s@<>]+@[^\s@<>]+$/;
+
+function mailSettings(env: Env): AppConfig['mail'] {
+  const raw = read(env, 'SMTP_URL');
+  const smtp = raw === undefined ? undefined : url(env, 'SMTP_URL', raw, ['smtp:', 'smtps:']);
+  const from = read(env, 'MAIL_FROM') ?? null;
+  if (smtp !== undefined && from === null) throw new ConfigError('MAIL_FROM', 'is required with SMTP_URL');
+  if (from !== null && !MAILBOX.test(from.replace(/^.*<([^>]*)>\s*$/, '$1')))
+    throw new ConfigError(
+      'MAIL_FROM',
+      `must be an e-mail address, optionally "Name <address>" (got "${from}")`,
+    );
+  return {
+    smtpUrl: smtp ?? null,
+    from,
+    retryDelayMs: integer(env, 'MAIL_RETRY_DELAY_MS', 30_000, 10, 3_600_000),
+  };
+}
+
+function webhookSecretKey(env: Env, jwtSecret: string | undefined): string | null {
+  const own = read(env, 'WEBHOOK_SECRET_KEY');
+  if (own !== undefined && own.length < 16)
+    throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be at least 16 characters');
+  return own ?? jwtSecret ?? null;
+}
+
+/** For the processes that store or read webhook signing secrets (the API, the worker): a missing key stops them. */
+export function requireWebhookSecretKey(config: AppConfig): string {
+  if (config.webhooks.secretKey === null)
+    throw new ConfigError(
+      'WEBHOOK_SECRET_KEY',
+      'is required (or AUTH_JWT_SECRET) outside NODE_ENV=test or demo',
+    );
+  return config.webhooks.secretKey;
 }
 
 /** For processes that sign or verify tokens (the API, `npm run token`): called at start, so a missing secret stops them. */

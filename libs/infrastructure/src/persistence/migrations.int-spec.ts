@@ -6,8 +6,10 @@ import { MIGRATIONS } from './migrations';
 const TABLES = [
   'audit_events',
   'contacts',
+  'export_job_events',
   'export_jobs',
   'export_uploads',
+  'mail_notifications',
   'roles',
   'stored_files',
   'teams',
@@ -18,6 +20,8 @@ const TABLES = [
   'tickets',
   'user_roles',
   'users',
+  'webhook_deliveries',
+  'webhook_endpoints',
 ];
 
 async function tablesOf(url: string): Promise<string[]> {

@@ -35,6 +35,7 @@ export class ExportJobOrmEntity {
   @Column('text', { name: 'error_message', nullable: true }) errorMessage!: string | null;
   @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey!: string | null;
   @Column('text', { name: 'request_hash', nullable: true }) requestHash!: string | null;
+  @Column('text', { array: true }) notify!: string[];
   @Column('integer') version!: number;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
   /** When the current attempt last moved on (rows exported, a later stage); null until its first row. */

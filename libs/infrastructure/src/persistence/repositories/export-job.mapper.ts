@@ -4,6 +4,7 @@ import {
   type ExportJobStage,
   type ExportJobStatusValue,
   type ExportSource,
+  type NotifyChannel,
 } from '@app/domain';
 import type { ExportJobOrmEntity } from '../entities/export-job.orm-entity';
 
@@ -45,6 +46,7 @@ export const ExportJobMapper = {
       error: row.errorCode === null ? null : { code: row.errorCode, message: row.errorMessage ?? '' },
       idempotencyKey: row.idempotencyKey,
       requestHash: row.requestHash,
+      notify: row.notify.filter((channel): channel is NotifyChannel => channel === 'email'),
     });
   },
 
@@ -81,6 +83,7 @@ export const ExportJobMapper = {
       errorMessage: s.error?.message ?? null,
       idempotencyKey: s.idempotencyKey,
       requestHash: s.requestHash,
+      notify: [...s.notify],
     };
   },
 };

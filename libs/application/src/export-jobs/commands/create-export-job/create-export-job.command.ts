@@ -7,7 +7,10 @@ import type { ExportJobDetails } from '../../queries/export-job-details';
  * The body of POST /export-jobs, its JSON shape already checked at the edge; the handler parses what it means, once,
  * with the domain's parseExportRequest.
  */
-export type CreateExportJobInput = ExportRequestInput;
+export type CreateExportJobInput = ExportRequestInput & {
+  /** `["email"]`: mail the requester when the job ends. */
+  readonly notify?: readonly unknown[] | null;
+};
 
 export interface CreateExportJobResult {
   /** The job as it was saved (or, for a replay, as it is now). */

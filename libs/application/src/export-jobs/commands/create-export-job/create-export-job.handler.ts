@@ -8,6 +8,8 @@ import {
   ExportJob,
   type ExportFormat,
   type ExportJobQuery,
+  type FieldError,
+  parseNotify,
   resolveMe,
   rowCapOf,
 } from '@app/domain';
@@ -56,7 +58,13 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
       if (earlier) return this.replay(earlier, requestHash, actor, now);
     }
-    const { source, format, query: requested } = await exportRequestOfActor(this.views, actor, input);
+    const fieldErrors: FieldError[] = [];
+    const notify = parseNotify(input.notify, this.settings.emailNotifications, fieldErrors);
+    const {
+      source,
+      format,
+      query: requested,
+    } = await exportRequestOfActor(this.views, actor, input, fieldErrors);
     // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
     const query = resolveMe(requested, actor.userId);
     await this.checkRowCap(actor, format, query, now);
@@ -70,6 +78,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       now,
       idempotencyKey,
       requestHash,
+      notify,
     });
     const added = await this.jobs.add(job, {
       audit: [
@@ -85,6 +94,7 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
             format,
             viewId: query.viewId,
             ...(query.ticketIds ? { selectedTickets: query.ticketIds.length } : {}),
+            ...(notify.length > 0 ? { notify } : {}),
           },
         },
       ],

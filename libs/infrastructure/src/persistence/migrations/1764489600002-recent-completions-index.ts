@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The export estimate reads the service's recent throughput from the last completed jobs (newest first) on every
  * call: an index keeps that a few rows read however many jobs the table holds.
  */
-export class RecentCompletionsIndex1764489600000 implements MigrationInterface {
-  name = 'RecentCompletionsIndex1764489600000';
+export class RecentCompletionsIndex1764489600002 implements MigrationInterface {
+  name = 'RecentCompletionsIndex1764489600002';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`

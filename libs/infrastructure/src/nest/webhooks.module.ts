@@ -1,0 +1,62 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import {
+  WebhookDeliveryStore,
+  WebhookDestinationGuard,
+  WebhookEndpointStore,
+  WebhookQueue,
+  WebhookSender,
+  WebhookSettings,
+} from '@app/application';
+import { DataSource } from 'typeorm';
+import { type AppConfig, requireWebhookSecretKey } from '../config/app-config';
+import { TypeormWebhookDeliveryStore } from '../persistence/repositories/typeorm-webhook-delivery.store';
+import { TypeormWebhookEndpointStore } from '../persistence/repositories/typeorm-webhook-endpoint.store';
+import { BullmqWebhookQueue, WEBHOOK_QUEUE } from '../queue/bullmq-webhook-queue';
+import { DnsWebhookDestinationGuard } from '../webhooks/dns-webhook-destination-guard';
+import { HttpWebhookSender } from '../webhooks/http-webhook-sender';
+import { WebhookSecretCipher } from '../webhooks/webhook-secret-cipher';
+
+/**
+ * Webhook adapters. The API manages endpoints (`api`); the worker also relays the outbox and delivers from the
+ * `webhooks` queue (`worker`, next to QueueModule's BullMQ connection). Both need the secrets' key at start.
+ */
+@Module({})
+export class WebhooksModule {
+  static forRoot(config: AppConfig, role: 'api' | 'worker'): DynamicModule {
+    const cipher = new WebhookSecretCipher(requireWebhookSecretKey(config));
+    const settings: WebhookSettings = {
+      allowHttp: config.webhooks.allowHttp,
+      retryScale: config.webhooks.retryScale,
+    };
+    const common: Provider[] = [
+      { provide: WebhookSettings, useValue: settings },
+      {
+        provide: WebhookEndpointStore,
+        useFactory: (ds: DataSource) => new TypeormWebhookEndpointStore(ds, cipher),
+        inject: [DataSource],
+      },
+      {
+        provide: WebhookDestinationGuard,
+        useValue: new DnsWebhookDestinationGuard(config.webhooks.allowPrivate),
+      },
+    ];
+    const exported = [WebhookSettings, WebhookEndpointStore, WebhookDestinationGuard];
+    if (role === 'api') return { module: WebhooksModule, providers: common, exports: exported };
+    return {
+      module: WebhooksModule,
+      imports: [BullModule.registerQueue({ name: WEBHOOK_QUEUE })],
+      providers: [
+        ...common,
+        {
+          provide: WebhookDeliveryStore,
+          useFactory: (ds: DataSource) => new TypeormWebhookDeliveryStore(ds, cipher),
+          inject: [DataSource],
+        },
+        { provide: WebhookSender, useValue: new HttpWebhookSender(config.webhooks.allowPrivate) },
+        { provide: WebhookQueue, useClass: BullmqWebhookQueue },
+      ],
+      exports: [...exported, WebhookDeliveryStore, WebhookSender, WebhookQueue, BullModule],
+    };
+  }
+}
