@@ -15,7 +15,7 @@ import { testDataSource, testPool } from '../support/database';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { FaultProxy } from '../support/fault-proxy';
 import { readJob, waitForJob } from '../support/job-polling';
-import { builtAppEnvironment, redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+import { builtAppEnvironment, emptyRedisDb, type RunningWorker, startWorker } from '../support/worker';
 
 jest.setTimeout(60_000);
 
@@ -73,7 +73,7 @@ describeInBrowser('admin page in Chromium', () => {
     );
     acme = await createTestTenant(pool);
     await insertBulkTickets(pool, acme, { count: TICKETS, createdBefore: new Date('2026-06-01T00:00:00Z') });
-    const redisUrl = redisUrlWithDb(REDIS_DB);
+    const redisUrl = await emptyRedisDb(REDIS_DB);
     proxy = await FaultProxy.forUrl(readConfig().databaseUrl);
     [api, browser] = await Promise.all([
       startApi({ env: { REDIS_URL: redisUrl }, queueModule: (config) => QueueModule.forRoot(config) }),

@@ -16,7 +16,7 @@ import { testPool } from '../support/database';
 import { insertBulkTickets } from '../support/bulk-tickets';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { readCsv, readJson, readNdjson } from '../support/file-readers';
-import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+import { emptyRedisDb, type RunningWorker, startWorker } from '../support/worker';
 
 jest.setTimeout(120_000);
 
@@ -83,7 +83,7 @@ describe('estimate and selected tickets', () => {
     );
     await insertBulkTickets(pool, bulk, { count: 450, createdBefore: new Date(), descriptionLength: 60 });
     await insertTickets(pool, other, [aTicket({ title: 'Not yours' })]);
-    const redisUrl = redisUrlWithDb(REDIS_DB);
+    const redisUrl = await emptyRedisDb(REDIS_DB);
     api = await startApi({
       env: { REDIS_URL: redisUrl },
       queueModule: (config) => QueueModule.forRoot(config),

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { bearer, cancelActiveJobs, eventually, startApi, type StartedApi, tokenFor } from '../support/api';
 import { testPool } from '../support/database';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
-import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+import { emptyRedisDb, type RunningWorker, startWorker } from '../support/worker';
 
 jest.setTimeout(90_000);
 
@@ -60,7 +60,7 @@ describe('export flow with the worker', () => {
         }),
       ),
     );
-    const redisUrl = redisUrlWithDb(REDIS_DB);
+    const redisUrl = await emptyRedisDb(REDIS_DB);
     api = await startApi({
       env: { REDIS_URL: redisUrl },
       queueModule: (config) => QueueModule.forRoot(config),

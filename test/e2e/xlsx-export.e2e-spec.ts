@@ -21,7 +21,7 @@ import { runCleanupCli, settleOtherTenantsUploads } from '../support/cleanup';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { readCsv } from '../support/file-readers';
 import { decodeXstring, findSoffice, libreOfficeCsv, readXlsx } from '../support/spreadsheets';
-import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+import { emptyRedisDb, redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
 
 jest.setTimeout(120_000);
 
@@ -105,7 +105,7 @@ describe('XLSX exports with the worker', () => {
       category: 'Small',
       titlePrefix: 'Small',
     });
-    const redisUrl = redisUrlWithDb(REDIS_DB);
+    const redisUrl = await emptyRedisDb(REDIS_DB);
     api = await startApi({
       env: { REDIS_URL: redisUrl },
       queueModule: (config) => QueueModule.forRoot(config),

@@ -15,7 +15,13 @@ import { bearer, cancelActiveJobs, eventually, startApi, type StartedApi, tokenF
 import { testPool } from '../support/database';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { describeWithPoppler, pdfFonts, pdfInfo, pdfText, squeezed } from '../support/pdf-tools';
-import { builtAppEnvironment, redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+import {
+  builtAppEnvironment,
+  emptyRedisDb,
+  redisUrlWithDb,
+  type RunningWorker,
+  startWorker,
+} from '../support/worker';
 
 jest.setTimeout(90_000);
 
@@ -73,7 +79,7 @@ describeWithPoppler('PDF exports (API + worker process, local storage, read back
       ...Array.from({ length: 12 }, (_, i) => aTicket({ title: `pending ${i}`, status: 'pending' })),
       ...Array.from({ length: 12 }, (_, i) => aTicket({ title: `solved ${i}`, status: 'solved' })),
     ]);
-    const redisUrl = redisUrlWithDb(REDIS_DB);
+    const redisUrl = await emptyRedisDb(REDIS_DB);
     api = await startApi({
       env: { REDIS_URL: redisUrl, EXPORT_PDF_MAX_ROWS: String(API_CAP) },
       queueModule: (config) => QueueModule.forRoot(config),

@@ -2,6 +2,7 @@ import { readConfig } from '@app/infrastructure';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 
 /** The worker exactly as production runs it: `npm test` builds it before jest starts. */
 const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'worker', 'src', 'main.js');
@@ -121,4 +122,19 @@ export function redisUrlWithDb(db: number): string {
   const url = new URL(readConfig().redisUrl);
   url.pathname = `/${db}`;
   return url.toString();
+}
+
+/**
+ * redisUrlWithDb, that database emptied first: a spec file that shares its number with another (there are 15)
+ * starts without the queue entries an earlier file may have left.
+ */
+export async function emptyRedisDb(db: number): Promise<string> {
+  const url = redisUrlWithDb(db);
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+  return url;
 }
