@@ -1,7 +1,16 @@
-import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  Module,
+  Optional,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { type AppConfig, redisErrorListener } from '@app/infrastructure';
 import { LoggerModule } from 'nestjs-pino';
 import { ExportProcessor } from '../exports/export.processor';
+import { MailNotificationProcessor } from '../notifications/mail-notification.processor';
+import { WebhookDeliveryProcessor } from '../webhooks/webhook-delivery.processor';
 import { attemptLogFields } from './attempt-log-context';
 
 /**
@@ -23,14 +32,21 @@ export class WorkerLoggingModule {
 }
 
 /**
- * The BullMQ Worker emits its connections' errors (Redis away, a lock that could not be renewed) as 'error':
- * logged as one warning line each (repeats throttled) instead of BullMQ's console.error fallback.
+ * The BullMQ Workers emit their connections' errors (Redis away, a lock that could not be renewed) as 'error':
+ * logged as one warning line each (repeats throttled) instead of BullMQ's console.error fallback. Every processor of
+ * the process: exports, webhook deliveries and, with SMTP_URL, mails.
  */
 @Injectable()
 export class WorkerRedisErrorLog implements OnApplicationBootstrap {
-  constructor(private readonly processor: ExportProcessor) {}
+  constructor(
+    private readonly exports: ExportProcessor,
+    private readonly webhooks: WebhookDeliveryProcessor,
+    @Optional() private readonly mails?: MailNotificationProcessor,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.processor.worker.on('error', redisErrorListener(new Logger('ExportWorker'), 'exports worker'));
+    this.exports.worker.on('error', redisErrorListener(new Logger('ExportWorker'), 'exports worker'));
+    this.webhooks.worker.on('error', redisErrorListener(new Logger('WebhookWorker'), 'webhooks worker'));
+    this.mails?.worker.on('error', redisErrorListener(new Logger('MailWorker'), 'mail worker'));
   }
 }

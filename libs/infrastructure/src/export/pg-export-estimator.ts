@@ -125,7 +125,7 @@ export class PgExportEstimator extends ExportEstimator {
         client,
         sample,
         context,
-        { matching: rows, table: tableRows },
+        { matching: rows, exact: rowsExact, table: tableRows },
         deadline,
       );
       const sampleBuilder = new TicketQueryBuilder({ ...sample.query, ticketIds: sample.ids }, context);
@@ -229,7 +229,7 @@ export class PgExportEstimator extends ExportEstimator {
     client: PoolClient,
     sample: Sample,
     context: TicketQueryContext,
-    rows: { readonly matching: number; readonly table: number },
+    rows: { readonly matching: number; readonly exact: boolean; readonly table: number },
     deadline: number,
   ): Promise<number> {
     const timeoutMs = Math.min(this.limits.tailTimeoutMs, deadline - Date.now() - COPY_RESERVE_MS);
@@ -246,12 +246,16 @@ export class PgExportEstimator extends ExportEstimator {
     const meanLength = `avg(octet_length(concat_ws(',', ${cells.join(', ')})))::float8`;
     const read = async (compiled: CompiledQuery): Promise<number | null> =>
       (await client.query<{ value: number | null }>(compiled.text, compiled.values)).rows[0]?.value ?? null;
-    // Pages chosen at random hold about the same share of the matching rows; a tenant with a small share of the
-    // table gets fewer than `tailRows` of them rather than a read of most of the table.
-    const share = Math.min(
-      (100 * this.limits.tailRows) / Math.max(rows.matching, 1),
-      (100 * this.limits.tailScanRows) / Math.max(rows.table, 1),
-    );
+    // Counted at most `tailRows` matching rows: all of them (the tenant's index bounds the read). Otherwise pages
+    // chosen at random hold about the same share of the matching rows; a tenant with a small share of the table
+    // gets fewer than `tailRows` of them rather than a read of most of the table.
+    const share =
+      rows.exact && rows.matching <= this.limits.tailRows
+        ? 100
+        : Math.min(
+            (100 * this.limits.tailRows) / Math.max(rows.matching, 1),
+            (100 * this.limits.tailScanRows) / Math.max(rows.table, 1),
+          );
     const percent = share < 100 ? share : undefined;
     const wide = await withTimeout(client, timeoutMs, () =>
       read(new TicketQueryBuilder(sample.query, context).aggregate(meanLength, percent)),

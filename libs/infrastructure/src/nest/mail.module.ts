@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/app-config';
 import { NodemailerMailer } from '../mail/nodemailer-mailer';
 import { TypeormMailNotificationStore } from '../persistence/repositories/typeorm-mail-notification.store';
 import { BullmqMailQueue, MAIL_QUEUE, type MailQueueData } from '../queue/bullmq-mail-queue';
+import { queueErrorLog } from '../queue/redis-error-log';
 
 /**
  * The worker's mail adapters, present only with SMTP_URL (and MAIL_FROM, which app-config requires with it):
@@ -34,6 +35,7 @@ export class MailModule {
           useFactory: (queue: Queue<MailQueueData>) => new BullmqMailQueue(queue, retryDelayMs),
           inject: [getQueueToken(MAIL_QUEUE)],
         },
+        queueErrorLog(MAIL_QUEUE, 'MailQueue'),
       ],
       exports: [MailSettings, Mailer, MailNotificationStore, MailQueue, BullModule],
     };

@@ -1,14 +1,10 @@
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ExportQueue } from '@app/application';
-import type { Queue } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { BullmqExportQueue } from '../queue/bullmq-export-queue';
 import { EXPORT_QUEUE, redisConnection } from '../queue/export-queue.constants';
-import { redisErrorListener } from '../queue/redis-error-log';
-
-/** Instantiated with the module: listens to the queue's 'error' events (its ioredis connections' errors). */
-const QUEUE_ERROR_LOG = 'EXPORT_QUEUE_ERROR_LOG';
+import { queueErrorLog } from '../queue/redis-error-log';
 
 /**
  * The `exports` queue on Redis, provided as the ExportQueue port. The producer (the API) fails fast when Redis is
@@ -27,14 +23,7 @@ export class QueueModule {
       imports: [BullModule.forRoot({ connection }), BullModule.registerQueue({ name: EXPORT_QUEUE })],
       providers: [
         { provide: ExportQueue, useClass: BullmqExportQueue },
-        {
-          provide: QUEUE_ERROR_LOG,
-          useFactory: (queue: Queue) => {
-            queue.on('error', redisErrorListener(new Logger('ExportQueue'), 'exports queue'));
-            return queue;
-          },
-          inject: [getQueueToken(EXPORT_QUEUE)],
-        },
+        queueErrorLog(EXPORT_QUEUE, 'ExportQueue'),
       ],
       exports: [ExportQueue, BullModule],
     };

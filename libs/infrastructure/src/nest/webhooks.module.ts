@@ -13,6 +13,7 @@ import { type AppConfig, requireWebhookSecretKey } from '../config/app-config';
 import { TypeormWebhookDeliveryStore } from '../persistence/repositories/typeorm-webhook-delivery.store';
 import { TypeormWebhookEndpointStore } from '../persistence/repositories/typeorm-webhook-endpoint.store';
 import { BullmqWebhookQueue, WEBHOOK_QUEUE } from '../queue/bullmq-webhook-queue';
+import { queueErrorLog } from '../queue/redis-error-log';
 import { DnsWebhookDestinationGuard } from '../webhooks/dns-webhook-destination-guard';
 import { HttpWebhookSender } from '../webhooks/http-webhook-sender';
 import { WebhookSecretCipher } from '../webhooks/webhook-secret-cipher';
@@ -55,6 +56,7 @@ export class WebhooksModule {
         },
         { provide: WebhookSender, useValue: new HttpWebhookSender(config.webhooks.allowPrivate) },
         { provide: WebhookQueue, useClass: BullmqWebhookQueue },
+        queueErrorLog(WEBHOOK_QUEUE, 'WebhookQueue'),
       ],
       exports: [...exported, WebhookDeliveryStore, WebhookSender, WebhookQueue, BullModule],
     };

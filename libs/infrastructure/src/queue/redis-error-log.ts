@@ -1,3 +1,7 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Logger, type Provider } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+
 /** What redisErrorListener logs through: Nest's Logger, or any logger with warn. */
 export interface WarnLogger {
   warn(message: string): void;
@@ -29,5 +33,20 @@ export function redisErrorListener(
     last = message;
     loggedAt = now();
     repeats = 0;
+  };
+}
+
+/**
+ * A provider that attaches redisErrorListener to the BullMQ queue `queueName` once it exists: list it beside
+ * `BullModule.registerQueue` so the queue's connection errors are logged, never printed by BullMQ's fallback.
+ */
+export function queueErrorLog(queueName: string, context: string): Provider {
+  return {
+    provide: `${queueName.toUpperCase()}_QUEUE_ERROR_LOG`,
+    useFactory: (queue: Queue) => {
+      queue.on('error', redisErrorListener(new Logger(context), `${queueName} queue`));
+      return queue;
+    },
+    inject: [getQueueToken(queueName)],
   };
 }

@@ -14,6 +14,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   Arabic: 'العربية: الطلب لم يصل',
   Chinese: '中文：票务导出失败，請稍後再試',
   Japanese: '日本語：エクスポートに失敗しました',
+  Korean: '한국어: 내보내기에 실패했습니다',
   Emoji: '🎫🚀 👩‍💻',
 };
 
@@ -34,7 +35,7 @@ describe('PDF fonts', () => {
     expect(missing).toEqual([]);
   });
 
-  it('draws Latin, Cyrillic, Greek, Hebrew and Arabic with DejaVu, hanzi and kana with Noto Sans SC', () => {
+  it('draws Latin, Cyrillic, Greek, Hebrew and Arabic with DejaVu, hanzi and kana with Noto Sans SC, Hangul with Noto Sans KR', () => {
     expect(['A', 'Ж', 'Ω', 'ש', 'م'].map((c) => fontFor(c, 'text'))).toEqual([
       'text',
       'text',
@@ -45,8 +46,9 @@ describe('PDF fonts', () => {
     expect(['A', 'Ж'].map((c) => fontFor(c, 'bold'))).toEqual(['bold', 'bold']);
     expect(['中', 'あ', 'ア'].map((c) => fontFor(c, 'text'))).toEqual(['cjk', 'cjk', 'cjk']);
     expect(fontFor('🚀', 'text')).toBe('emoji');
-    // Not covered (README): Hangul draws as .notdef.
-    expect(fontFor('한', 'text')).toBeNull();
+    expect(['한', '글'].map((c) => fontFor(c, 'text'))).toEqual(['korean', 'korean']);
+    // Not covered (README): Devanagari and Thai draw as .notdef.
+    expect(['क', 'ก'].map((c) => fontFor(c, 'text'))).toEqual([null, null]);
   });
 });
 
