@@ -92,8 +92,9 @@ export default tseslint.config(
     rules: layer(['**/apps/**'], 'Libraries never import an app.'),
   },
   {
-    // Outside the library, infrastructure is its index (adapters, config, seed data) and its Nest modules: its
-    // internal files can move without touching an app, a tool or a test.
+    // Outside the library, infrastructure is its index (adapters, config, seed data), its Nest modules and the
+    // adapters over heavy SDKs (sdk-adapters, loaded only where used): its internal files can move without touching
+    // an app, a tool or a test.
     files: ['apps/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
     ignores: ['test/support/global-setup.ts'],
     rules: layer(
@@ -101,9 +102,10 @@ export default tseslint.config(
         '@app/infrastructure/*',
         '!@app/infrastructure/nest',
         '!@app/infrastructure/nest/*',
+        '!@app/infrastructure/sdk-adapters',
         '**/libs/*/src/**',
       ],
-      'Import infrastructure through @app/infrastructure or its Nest modules (@app/infrastructure/nest/*).',
+      'Import infrastructure through @app/infrastructure, @app/infrastructure/sdk-adapters or its Nest modules (@app/infrastructure/nest/*).',
     ),
   },
   {

@@ -195,7 +195,7 @@ async function measureBaseline(
       await mkdir(config.storage.localDir, { recursive: true });
       await pipeline(copy, createWriteStream(join(config.storage.localDir, 'baseline.csv')));
     } else {
-      const storage = createFileStorage(config);
+      const storage = await createFileStorage(config);
       const upload = await storage.beginUpload(key, {
         contentType: FORMAT_FILE_TYPES.csv.contentType,
         fileName: 'baseline.csv',

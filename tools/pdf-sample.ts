@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { findTicketColumn, type TicketColumn } from '@app/domain';
-import { nastyStrings, PdfTableEncoder } from '@app/infrastructure';
+import { nastyStrings } from '@app/infrastructure';
+import { PdfTableEncoder } from '@app/infrastructure/sdk-adapters';
 
 /**
  * `npm run docs:pdf-sample`: renders a PDF export page the way the worker does (PdfTableEncoder, the same fonts)

@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { AzureBlobFileStorage } from '@app/infrastructure';
+import { AzureBlobFileStorage } from '@app/infrastructure/sdk-adapters';
 import { exportAttemptPrefix, exportObjectKey, type ExportJob } from '@app/domain';
 import { bearer, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
 import {

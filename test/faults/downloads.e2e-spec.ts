@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { S3FileStorage } from '@app/infrastructure';
+import { S3FileStorage } from '@app/infrastructure/sdk-adapters';
 import type { Pool } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';

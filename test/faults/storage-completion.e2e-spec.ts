@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { readConfig, S3FileStorage } from '@app/infrastructure';
+import { readConfig } from '@app/infrastructure';
+import { S3FileStorage } from '@app/infrastructure/sdk-adapters';
 import type { ExportJob } from '@app/domain';
 import { bearer, startApi, type StartedApi, tokenFor } from '../support/api';
 import { insertBulkTickets } from '../support/bulk-tickets';

@@ -7,8 +7,8 @@ import {
   type ExportQueueData,
   redisConnection,
   createFileStorage,
-  S3FileStorage,
 } from '@app/infrastructure';
+import { S3FileStorage } from '@app/infrastructure/sdk-adapters';
 import { randomUUID } from 'node:crypto';
 import type { FileStorage } from '@app/application';
 import {
@@ -138,7 +138,13 @@ export class EngineHarness {
     const queue = new Queue<ExportQueueData>(EXPORT_QUEUE, {
       connection: { ...redisConnection(config.redisUrl), maxRetriesPerRequest: null },
     });
-    return new EngineHarness(config, testPool(), await testDataSource(), queue, createFileStorage(config));
+    return new EngineHarness(
+      config,
+      testPool(),
+      await testDataSource(),
+      queue,
+      await createFileStorage(config),
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
-import { AzureBlobFileStorage, readConfig } from '@app/infrastructure';
+import { readConfig } from '@app/infrastructure';
+import { AzureBlobFileStorage } from '@app/infrastructure/sdk-adapters';
 import { runCli } from './cli';
 
 /** `npm run azure:container`: creates AZURE_CONTAINER in the configured account unless it exists (idempotent). */

@@ -16,9 +16,7 @@ export { exportJobOptions, type ExportQueueData, redisConnection } from './queue
 export { GLOBEX, type SeededTenant, seedTenant, type TenantSeed } from './seed/reference-data';
 // Adapters, for the specs that drive one directly against the real service.
 export { SystemClock } from './clock/system-clock';
-export { AzureBlobFileStorage } from './storage/azure-blob-file-storage';
 export { LocalFileStorage } from './storage/local-file-storage';
-export { S3FileStorage } from './storage/s3-file-storage';
 export { BullmqExportQueue } from './queue/bullmq-export-queue';
 export { PgUploadJournal } from './export/pg-upload-journal';
 export { TypeormExportCleanupStore } from './persistence/repositories/typeorm-export-cleanup.store';
@@ -28,8 +26,7 @@ export { redisErrorListener } from './queue/redis-error-log';
 export { type JobChange, JOB_CHANGE_CHANNEL, encodeJobChange } from './events/job-change-channel';
 export { RedisJobChangePublisher, type JobChangePublisher } from './events/redis-job-change-publisher';
 export { RedisJobChangeSubscriber, type JobChangeListener } from './events/redis-job-change-subscriber';
-// The PDF renderer, for `npm run docs:pdf-sample` and its specs.
-export { type PdfDocumentInfo, PdfTableEncoder } from './export/pdf/pdf-table-encoder';
+// The PDF renderer itself is in sdk-adapters.ts.
 export { describeQuery } from './export/pdf/query-summary';
 export { WEBHOOK_QUEUE, type WebhookQueueData, WEBHOOK_JOB_OPTIONS } from './queue/bullmq-webhook-queue';
 export { HttpWebhookSender } from './webhooks/http-webhook-sender';

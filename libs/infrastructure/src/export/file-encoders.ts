@@ -4,7 +4,7 @@ import { format as csvFormat } from 'fast-csv';
 import { type PdfPageSize, XLSX_MAX_SHEET_ROWS } from '../config/app-config';
 import { type CopyTextBatch, splitCopyRows, unescapeCopyCell } from './copy-text';
 import { XlsxEncoder, type XlsxLayout } from './xlsx/xlsx-encoder';
-import { type PdfDocumentInfo, PdfTableEncoder } from './pdf/pdf-table-encoder';
+import type { PdfDocumentInfo } from './pdf/pdf-table-encoder';
 
 /** CONTRACT §6: UTF-8 with BOM, RFC 4180 quoting, CRLF after every row (the last one included). */
 const CSV_OPTIONS = {
@@ -131,6 +131,16 @@ export const DEFAULT_FILE_ENCODER_OPTIONS: FileEncoderOptions = {
 };
 
 /** The stages, in pipeline order, that turn CopyTextBatch objects into the bytes of a file of `format`. */
+let pdfRenderer: typeof import('./pdf/pdf-table-encoder') | null = null;
+
+/**
+ * Loads what the encoder of `format` needs beyond this module, once per process: for PDF, pdfkit, fontkit and the
+ * fonts (about 40 MB of RSS), which a process that never writes a PDF does without. Await it before fileEncoder.
+ */
+export async function loadFileEncoder(format: ExportFormat): Promise<void> {
+  if (format === 'pdf') pdfRenderer ??= await import('./pdf/pdf-table-encoder');
+}
+
 export function fileEncoder(
   format: ExportFormat,
   columns: readonly TicketColumn[],
@@ -149,6 +159,10 @@ export function fileEncoder(
       return [new XlsxEncoder(columns, options.xlsx)];
     case 'pdf':
       if (!pdf) throw new Error('a PDF file needs its title block (PdfDocumentInfo)');
-      return [new CopyTextRows(), new PdfTableEncoder(columns, { ...pdf, pageSize: options.pdf.pageSize })];
+      if (!pdfRenderer) throw new Error('loadFileEncoder("pdf") must have resolved first');
+      return [
+        new CopyTextRows(),
+        new pdfRenderer.PdfTableEncoder(columns, { ...pdf, pageSize: options.pdf.pageSize }),
+      ];
   }
 }

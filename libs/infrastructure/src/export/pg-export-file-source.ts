@@ -7,7 +7,12 @@ import { PG_QUERY_TIMEOUT_MS } from '../persistence/pg-connection';
 import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
 import { CopyTextBatches } from './copy-text';
 import { exportProjection } from './export-projection';
-import { DEFAULT_FILE_ENCODER_OPTIONS, fileEncoder, type FileEncoderOptions } from './file-encoders';
+import {
+  DEFAULT_FILE_ENCODER_OPTIONS,
+  fileEncoder,
+  type FileEncoderOptions,
+  loadFileEncoder,
+} from './file-encoders';
 import type { PdfDocumentInfo } from './pdf/pdf-table-encoder';
 import { describeQuery } from './pdf/query-summary';
 
@@ -52,6 +57,7 @@ export class PgExportFileSource extends ExportFileSource {
   }
 
   async open(request: ExportFileRequest): Promise<ExportFile> {
+    await loadFileEncoder(request.format);
     const client = await this.pool.connect();
     try {
       await client.query(timed('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], PG_QUERY_TIMEOUT_MS));

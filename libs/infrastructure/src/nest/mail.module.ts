@@ -4,7 +4,6 @@ import { Mailer, MailNotificationStore, MailQueue, MailSettings } from '@app/app
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { NodemailerMailer } from '../mail/nodemailer-mailer';
 import { TypeormMailNotificationStore } from '../persistence/repositories/typeorm-mail-notification.store';
 import { BullmqMailQueue, MAIL_QUEUE, type MailQueueData } from '../queue/bullmq-mail-queue';
 import { queueErrorLog } from '../queue/redis-error-log';
@@ -24,7 +23,12 @@ export class MailModule {
       imports: [BullModule.registerQueue({ name: MAIL_QUEUE })],
       providers: [
         { provide: MailSettings, useValue: settings },
-        { provide: Mailer, useValue: new NodemailerMailer(smtpUrl, from) },
+        {
+          provide: Mailer,
+          // nodemailer (about 12 MB of RSS) loads only where mail is configured.
+          useFactory: async () =>
+            new (await import('../mail/nodemailer-mailer')).NodemailerMailer(smtpUrl, from),
+        },
         {
           provide: MailNotificationStore,
           useFactory: (ds: DataSource) => new TypeormMailNotificationStore(ds),
