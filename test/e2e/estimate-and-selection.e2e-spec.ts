@@ -5,6 +5,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import {
   bearer,
+  bytesBody,
   cancelActiveJobs,
   eventually,
   insertJob,
@@ -124,11 +125,7 @@ describe('estimate and selected tickets', () => {
       .get(`/export-jobs/${id}/download`)
       .set(headers)
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(bytesBody);
     expect(download.status).toBe(200);
     return { job, file: download.body as Buffer };
   }

@@ -2,7 +2,15 @@ import { parse } from 'csv-parse/sync';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
 import request from 'supertest';
-import { bearer, cancelActiveJobs, eventually, startApi, type StartedApi, tokenFor } from '../support/api';
+import {
+  bearer,
+  bytesBody,
+  cancelActiveJobs,
+  eventually,
+  startApi,
+  type StartedApi,
+  tokenFor,
+} from '../support/api';
 import { testPool } from '../support/database';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { emptyRedisDb, type RunningWorker, startWorker } from '../support/worker';
@@ -123,11 +131,7 @@ describe('export flow with the worker', () => {
       .get(job.links.download ?? '')
       .set(admin)
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(bytesBody);
     expect(response.status).toBe(200);
     return { bytes: response.body as Buffer, headers: response.headers };
   }

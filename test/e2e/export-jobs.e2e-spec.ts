@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { bearer, cancelActiveJobs, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
+import {
+  bearer,
+  bytesBody,
+  cancelActiveJobs,
+  insertJob,
+  startApi,
+  type StartedApi,
+  tokenFor,
+} from '../support/api';
 import { testDataSource, testPool } from '../support/database';
 import { createTestTenant, type TestTenant } from '../support/factories';
 
@@ -342,11 +350,7 @@ describe('export jobs over HTTP', () => {
         .get(`/export-jobs/${job.id}/download`)
         .set(admin)
         .buffer(true)
-        .parse((res, done) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+        .parse(bytesBody);
       expect(response.status).toBe(200);
       const bytes = response.body as Buffer;
       expect(bytes.equals(Buffer.from(content, 'utf8'))).toBe(true);

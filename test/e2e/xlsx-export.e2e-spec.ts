@@ -14,7 +14,15 @@ import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import { TICKET_COLUMNS, type TicketColumnKey } from '@app/domain';
 import type { Pool } from 'pg';
 import request from 'supertest';
-import { bearer, cancelActiveJobs, eventually, startApi, type StartedApi, tokenFor } from '../support/api';
+import {
+  bearer,
+  bytesBody,
+  cancelActiveJobs,
+  eventually,
+  startApi,
+  type StartedApi,
+  tokenFor,
+} from '../support/api';
 import { testPool } from '../support/database';
 import { insertBulkTickets } from '../support/bulk-tickets';
 import { runCleanupCli, settleOtherTenantsUploads } from '../support/cleanup';
@@ -149,11 +157,7 @@ describe('XLSX exports with the worker', () => {
       .get(job.links.download ?? '')
       .set(admin)
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(bytesBody);
     expect(response.status).toBe(200);
     return { job, bytes: response.body as Buffer, headers: response.headers };
   }

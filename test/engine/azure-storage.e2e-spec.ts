@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { AzureBlobFileStorage } from '@app/infrastructure/sdk-adapters';
 import { exportAttemptPrefix, exportObjectKey, type ExportJob } from '@app/domain';
-import { bearer, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
+import { bearer, bytesBody, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
 import {
   azureEnv,
   azuriteConfig,
@@ -121,11 +121,7 @@ describe('STORAGE_DRIVER=azure (worker and API against Azurite behind the record
       .get(`/export-jobs/${job.id}/download`)
       .set(bearer(token))
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(bytesBody);
     expect(response.status).toBe(200);
     expect(response.headers['content-length']).toBe(String(record.sizeBytes));
     expect(response.headers['content-disposition']).toContain('attachment;');

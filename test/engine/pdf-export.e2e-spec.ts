@@ -11,7 +11,15 @@ import { nastyStrings } from '@app/infrastructure';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
 import request from 'supertest';
-import { bearer, cancelActiveJobs, eventually, startApi, type StartedApi, tokenFor } from '../support/api';
+import {
+  bearer,
+  bytesBody,
+  cancelActiveJobs,
+  eventually,
+  startApi,
+  type StartedApi,
+  tokenFor,
+} from '../support/api';
 import { testPool } from '../support/database';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { describeWithPoppler, pdfFonts, pdfInfo, pdfText, squeezed } from '../support/pdf-tools';
@@ -128,11 +136,7 @@ describeWithPoppler('PDF exports (API + worker process, local storage, read back
       .get(job.links.download ?? '')
       .set(admin)
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(bytesBody);
     expect(response.status).toBe(200);
     return { bytes: response.body as Buffer, headers: response.headers };
   }

@@ -266,3 +266,10 @@ export async function cancelActiveJobs(pool: Pool, tenantIds: readonly string[])
     [tenantIds],
   );
 }
+
+/** A supertest parser that keeps the body as one Buffer whatever its type: `.buffer(true).parse(bytesBody)`. */
+export function bytesBody(res: NodeJS.EventEmitter, done: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}
