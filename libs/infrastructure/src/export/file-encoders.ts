@@ -130,7 +130,6 @@ export const DEFAULT_FILE_ENCODER_OPTIONS: FileEncoderOptions = {
   pdf: { pageSize: 'a4' },
 };
 
-/** The stages, in pipeline order, that turn CopyTextBatch objects into the bytes of a file of `format`. */
 let pdfRenderer: typeof import('./pdf/pdf-table-encoder') | null = null;
 
 /**
@@ -141,6 +140,10 @@ export async function loadFileEncoder(format: ExportFormat): Promise<void> {
   if (format === 'pdf') pdfRenderer ??= await import('./pdf/pdf-table-encoder');
 }
 
+/**
+ * The stages, in pipeline order, that turn CopyTextBatch objects into the bytes of a file of `format` (for PDF, after
+ * loadFileEncoder('pdf')).
+ */
 export function fileEncoder(
   format: ExportFormat,
   columns: readonly TicketColumn[],
