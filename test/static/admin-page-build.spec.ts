@@ -6,10 +6,9 @@ const BUILT_ASSETS = join(ROOT, 'dist', 'apps', 'api', 'src', 'admin', 'admin-pa
 
 /** The built API (as the image runs it) finds the built page: `npm run build` makes both. */
 describe('the admin page in the build', () => {
-  it('is found by the built API next to it, with its HTML, CSS and modules', () => {
+  it('is found by the built API next to it, with its HTML, CSS and modules', async () => {
     expect(existsSync(BUILT_ASSETS)).toBe(true);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const built = require(BUILT_ASSETS) as typeof import('../../apps/api/src/admin/admin-page.assets');
+    const built = (await import(BUILT_ASSETS)) as typeof import('../../apps/api/src/admin/admin-page.assets');
     expect(built.ADMIN_PAGE_DIR).toBe(join(ROOT, 'dist', 'apps', 'admin'));
     const assets = built.loadAdminAssets();
     expect([...assets.keys()]).toEqual(

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWhen } from './describe-when';
 
 /**
  * poppler-utils (pdftotext, pdfinfo, pdffonts) read the PDF exports back, independently of the code that wrote
@@ -12,14 +13,9 @@ export const POPPLER = ['pdftotext', 'pdfinfo', 'pdffonts'].every(
   (tool) => spawnSync(tool, ['-v'], { stdio: 'ignore' }).error === undefined,
 );
 
-/** `describe`, or `describe.skip` with a visible reason when poppler is missing. */
+/** The PDF specs' `describe`: skipped, saying so, where poppler is missing. */
 export function describeWithPoppler(name: string, body: () => void): void {
-  if (POPPLER) {
-    describe(name, body);
-    return;
-  }
-  console.warn(`SKIPPED "${name}": poppler-utils (pdftotext, pdfinfo, pdffonts) are not installed`);
-  describe.skip(name, body);
+  describeWhen(POPPLER, 'poppler-utils (pdftotext, pdfinfo, pdffonts) are not installed', name, body);
 }
 
 function withFile<T>(bytes: Buffer, read: (file: string) => T): T {

@@ -20,40 +20,6 @@ export const formulaGuard = (sql: string): string =>
 /** How tags appear in one CSV cell. */
 export const CSV_TAG_SEPARATOR = ', ';
 
-function csvCell(key: TicketColumnKey): string {
-  const sql = columnSql(key);
-  const type = findTicketColumn(key)?.type;
-  switch (type) {
-    case 'number':
-      return `${sql}::text`;
-    case 'date':
-      return isoDate(sql);
-    case 'tags':
-      return formulaGuard(`array_to_string(${sql}, '${CSV_TAG_SEPARATOR}')`);
-    case 'text':
-    case 'choice':
-    case undefined:
-      return formulaGuard(sql);
-  }
-}
-
-/** What a PDF cell shows: text as typed (nothing evaluates it, so no formula guard), dates to the minute. */
-function pdfCell(key: TicketColumnKey): string {
-  const sql = columnSql(key);
-  switch (findTicketColumn(key)?.type) {
-    case 'number':
-      return `${sql}::text`;
-    case 'date':
-      return `to_char(${sql}, 'YYYY-MM-DD HH24:MI')`;
-    case 'tags':
-      return `array_to_string(${sql}, '${CSV_TAG_SEPARATOR}')`;
-    case 'text':
-    case 'choice':
-    case undefined:
-      return sql;
-  }
-}
-
 /** Days from Excel's day 0 (1899-12-30 in its 1900 date system) to 1970-01-01. */
 const EXCEL_UNIX_EPOCH_DAY = 25569;
 
@@ -65,25 +31,38 @@ const EXCEL_UNIX_EPOCH_DAY = 25569;
 const excelSerial = (sql: string): string =>
   `(extract(epoch FROM date_trunc('second', (${sql})::timestamp)) / 86400 + ${EXCEL_UNIX_EPOCH_DAY})::float8::text`;
 
-/**
- * XLSX: one text cell per column, its type decided by the writer from the column's type (xlsx-encoder.ts): numbers
- * as Postgres writes them, dates as Excel serials, tags joined, text unchanged (no apostrophe: XLSX marks a cell
- * that starts like a formula with quotePrefix instead).
- */
-function xlsxCell(key: TicketColumnKey): string {
+/** How the formats that write one text cell per column show a date, and text (tags joined included). */
+interface CellStyle {
+  readonly date: (sql: string) => string;
+  readonly text: (sql: string) => string;
+}
+
+const asTyped = (sql: string): string => sql;
+
+const CELL_STYLES: Readonly<Record<'csv' | 'pdf' | 'xlsx', CellStyle>> = {
+  // Dates in ISO 8601 with the job's offset; the formula guard on text, which a spreadsheet would evaluate.
+  csv: { date: isoDate, text: formulaGuard },
+  // As shown on paper: dates to the minute; text as typed (nothing evaluates a PDF).
+  pdf: { date: (sql) => `to_char(${sql}, 'YYYY-MM-DD HH24:MI')`, text: asTyped },
+  // Typed by the writer from the column's type (xlsx-encoder.ts): dates as Excel serials; text unchanged, since
+  // inline strings are never evaluated (a cell that starts like a formula gets quotePrefix there instead).
+  xlsx: { date: excelSerial, text: asTyped },
+};
+
+/** One cell of a column: numbers as Postgres writes them, tags joined with `, `, dates and text by `style`. */
+function textCell(key: TicketColumnKey, style: CellStyle): string {
   const sql = columnSql(key);
-  const type = findTicketColumn(key)?.type;
-  switch (type) {
+  switch (findTicketColumn(key)?.type) {
     case 'number':
       return `${sql}::text`;
     case 'date':
-      return excelSerial(sql);
+      return style.date(sql);
     case 'tags':
-      return `array_to_string(${sql}, '${CSV_TAG_SEPARATOR}')`;
+      return style.text(`array_to_string(${sql}, '${CSV_TAG_SEPARATOR}')`);
     case 'text':
     case 'choice':
     case undefined:
-      return sql;
+      return style.text(sql);
   }
 }
 
@@ -96,12 +75,13 @@ function jsonValue(key: TicketColumnKey): string {
  * What Postgres hands over for each row, ready to write: for CSV one text cell per column (labels joined, dates
  * in the job's zone, tags joined, formula guard applied); for PDF the same cells as shown on paper; for JSON and
  * NDJSON a single cell holding the row's JSON object keyed by column key, with typed values (numbers, strings, tag
- * arrays, nulls); for XLSX one cell per column ready to type (xlsxCell).
+ * arrays, nulls); for XLSX one cell per column ready to type (CELL_STYLES).
  */
 export function exportProjection(format: ExportFormat, columns: readonly TicketColumnKey[]): SelectItem[] {
-  if (format === 'csv') return columns.map((key, i) => ({ alias: `c${i}`, sql: csvCell(key) }));
-  if (format === 'pdf') return columns.map((key, i) => ({ alias: `c${i}`, sql: pdfCell(key) }));
-  if (format === 'xlsx') return columns.map((key, i) => ({ alias: `c${i}`, sql: xlsxCell(key) }));
+  if (format !== 'json' && format !== 'ndjson') {
+    const style = CELL_STYLES[format];
+    return columns.map((key, i) => ({ alias: `c${i}`, sql: textCell(key, style) }));
+  }
   const pairs = columns.map((key) => `'${key}', ${jsonValue(key)}`).join(', ');
   return [{ alias: 'row', sql: `json_build_object(${pairs})::text` }];
 }
