@@ -11,7 +11,7 @@ import { ExportQueue } from '@app/application';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
 import request from 'supertest';
-import { bearer, cancelActiveJobs, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
+import { bearer, bytesBody, cancelActiveJobs, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
 import { testDataSource, testPool } from '../support/database';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { readCsv } from '../support/file-readers';
@@ -136,6 +136,8 @@ describe('retry (issue 15 i)', () => {
         expect((later.body as JobBody).id).toBe(job.id);
       } else expect(later.status).toBe(409);
       expect((await retriesOf(failed.id)).jobs).toEqual([job.id]);
+      // The worker runs the retry; waiting for it keeps the agent under EXPORT_MAX_ACTIVE_PER_USER (3) on a slow machine.
+      await waitForJob(pool, tenant.id, job.id, isFinished, 60_000);
     }
     process.stdout.write(`[retry] 12 concurrent retry pairs: ${outcomes.join(', ')}\n`);
   });
@@ -149,11 +151,7 @@ describe('retry (issue 15 i)', () => {
       .get(job.links.download ?? '')
       .set(as)
       .buffer(true)
-      .parse((res, callback) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => callback(null, Buffer.concat(chunks)));
-      });
+      .parse(bytesBody);
     expect(file.status).toBe(200);
     const { header, records } = readCsv(file.body as Buffer);
     expect(header[0]).toBe('Ticket ID');
