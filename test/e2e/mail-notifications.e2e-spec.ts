@@ -189,6 +189,42 @@ describe('mail notifications', () => {
     expect(mailsAbout(quiet.id)).toEqual([]);
   });
 
+  it('sends again a pending mail whose queue entry ended without settling it (or was lost with Redis data)', async () => {
+    const job = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'agent',
+      status: 'completed',
+      notify: ['email'],
+    });
+    await eventually(
+      () => Promise.resolve(mailsAbout(job.id)),
+      (list) => list.length > 0,
+    );
+    // Pending, marked enqueued, overdue; its queue entry is finished (or gone): nothing would ever send it.
+    await pool.query(
+      `UPDATE mail_notifications SET status = 'pending', sent_at = NULL, created_at = now() - interval '1 minute'
+        WHERE job_id = $1`,
+      [job.id],
+    );
+    // Workers look every EXPORT_RECONCILE_INTERVAL_S (15 s here) for overdue mails without a live entry.
+    await eventually(
+      () => Promise.resolve(mailsAbout(job.id)),
+      (list) => list.length > 1,
+      25_000,
+    );
+    // The receiver answers before the worker records the outcome.
+    const settled = await eventually(
+      async () =>
+        (
+          await pool.query<{ status: string }>('SELECT status FROM mail_notifications WHERE job_id = $1', [
+            job.id,
+          ])
+        ).rows,
+      (rows) => rows[0]?.status !== 'pending',
+    );
+    expect(settled).toEqual([{ status: 'sent' }]);
+  }, 40_000);
+
   it('retries a mail the server refused with a 4xx, and delivers it once', async () => {
     refuseOnce.add(acme.email('grace.hopper'));
     const job = await insertJob(dataSource, api.storage, {

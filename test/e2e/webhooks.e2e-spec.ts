@@ -328,6 +328,45 @@ describe('webhooks', () => {
     expect((await endpointOf(endpoint.id)).status).toBe('enabled');
   });
 
+  it('sends again a pending delivery whose queue entry is gone (Redis restarted without its data), same webhook-id', async () => {
+    receiver.route('lost');
+    await register('lost', ['export.completed']);
+    const job = await endJob('completed');
+    const [first] = await eventually(
+      () => Promise.resolve(receivedAbout('lost', job.id)),
+      (list) => list.length > 0,
+    );
+    // The row as Redis losing its entry leaves it: pending, marked enqueued, overdue, and no live queue entry.
+    const { rowCount } = await pool.query(
+      `UPDATE webhook_deliveries SET status = 'pending', delivered_at = NULL, created_at = now() - interval '1 minute'
+        WHERE job_id = $1`,
+      [job.id],
+    );
+    expect(rowCount).toBe(1);
+    // Workers look every EXPORT_RECONCILE_INTERVAL_S (15 s here) for overdue rows without a live entry.
+    const received = await eventually(
+      () => Promise.resolve(receivedAbout('lost', job.id)),
+      (list) => list.length > 1,
+      25_000,
+    );
+    expect(received.map((d) => d.headers['webhook-id'])).toEqual([
+      first.headers['webhook-id'],
+      first.headers['webhook-id'],
+    ]);
+    expect(receiver.processed.get('lost')).toHaveLength(1);
+    // The receiver answers before the worker records the outcome.
+    const settled = await eventually(
+      async () =>
+        (
+          await pool.query<{ status: string }>('SELECT status FROM webhook_deliveries WHERE job_id = $1', [
+            job.id,
+          ])
+        ).rows,
+      (rows) => rows[0]?.status !== 'pending',
+    );
+    expect(settled).toEqual([{ status: 'succeeded' }]);
+  }, 40_000);
+
   it('disables an endpoint that answers 410, audited, and sends it nothing more', async () => {
     receiver.route('gone', () => 410);
     const endpoint = await register('gone', ['export.completed']);

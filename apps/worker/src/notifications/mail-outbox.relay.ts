@@ -30,6 +30,8 @@ export class MailOutboxRelay implements OnApplicationBootstrap {
     try {
       const summary = await this.commands.execute(new DispatchMailNotificationsCommand());
       if (summary.enqueued > 0) this.logger.log(summary, 'notification mails enqueued');
+      if (summary.requeued > 0)
+        this.logger.warn(summary, 'notification mails enqueued again: their queue entries were lost');
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'mail relay failed');
     } finally {

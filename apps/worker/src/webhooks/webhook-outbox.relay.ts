@@ -33,6 +33,8 @@ export class WebhookOutboxRelay implements OnApplicationBootstrap {
     try {
       const summary = await this.commands.execute(new DispatchWebhookEventsCommand());
       if (summary.enqueued > 0) this.logger.log(summary, 'webhook deliveries enqueued');
+      if (summary.requeued > 0)
+        this.logger.warn(summary, 'webhook deliveries enqueued again: their queue entries were lost');
     } catch (error) {
       this.logger.warn(
         { err: error instanceof Error ? error.message : String(error) },

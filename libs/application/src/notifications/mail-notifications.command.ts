@@ -4,6 +4,8 @@ import { Command } from '@nestjs/cqrs';
 export class DispatchMailNotificationsCommand extends Command<{
   readonly events: number;
   readonly enqueued: number;
+  /** Mails enqueued again because their queue entry was lost. */
+  readonly requeued: number;
 }> {}
 
 /**

@@ -2,22 +2,26 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Clock } from '../ports/clock';
 import { Mailer, MailNotificationStore, MailNotSentError, MailQueue, MailSettings } from '../ports/mail';
 import { exportEndMail } from './export-end-mail';
+import { OutboxRelay } from './outbox-relay';
 import { DispatchMailNotificationsCommand, SendMailNotificationCommand } from './mail-notifications.command';
 
 const BATCH = 500;
 const MAX_BATCHES = 20;
-const ENQUEUE_GRACE_MS = 10_000;
 
 @CommandHandler(DispatchMailNotificationsCommand)
 export class DispatchMailNotificationsHandler implements ICommandHandler<DispatchMailNotificationsCommand> {
+  private readonly relay: OutboxRelay;
+
   constructor(
     private readonly mails: MailNotificationStore,
-    private readonly queue: MailQueue,
+    queue: MailQueue,
     private readonly settings: MailSettings,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.relay = new OutboxRelay(mails, queue, clock, settings.queueCheckIntervalMs);
+  }
 
-  async execute(): Promise<{ events: number; enqueued: number }> {
+  async execute(): Promise<{ events: number; enqueued: number; requeued: number }> {
     let events = 0;
     const created: string[] = [];
     for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
@@ -28,24 +32,9 @@ export class DispatchMailNotificationsHandler implements ICommandHandler<Dispatc
       created.push(...dispatched.mailIds);
       if (dispatched.events < BATCH) break;
     }
-    const missed = await this.mails.findUnenqueued(
-      new Date(this.clock.now().getTime() - ENQUEUE_GRACE_MS),
-      BATCH,
-    );
-    const enqueued: string[] = [];
-    let failure: Error | null = null;
-    for (const id of new Set([...created, ...missed])) {
-      try {
-        await this.queue.enqueue(id);
-        enqueued.push(id);
-      } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
-        break;
-      }
-    }
-    await this.mails.markEnqueued(enqueued);
-    if (failure !== null) throw failure;
-    return { events, enqueued: enqueued.length };
+    const enqueued = await this.relay.enqueue(created);
+    const requeued = await this.relay.requeueLost();
+    return { events, enqueued, requeued };
   }
 }
 

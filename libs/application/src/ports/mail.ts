@@ -1,3 +1,5 @@
+import { OutboxQueue, type OutboxRows } from './outbox-queue';
+
 /** The facts about a job's end that decide and compose its mail, read with the outbox event. */
 export interface ExportEndFacts {
   readonly eventId: string;
@@ -30,13 +32,15 @@ export interface PendingMail extends ComposedMail {
  * Mails of export ends. The relay takes outbox events (its own mark, independent of the webhook relay), asks
  * `compose` for each and keeps at most one mail per event, all in one transaction.
  */
-export abstract class MailNotificationStore {
+export abstract class MailNotificationStore implements OutboxRows {
   abstract dispatchEvents(
     limit: number,
     compose: (facts: ExportEndFacts) => ComposedMail | null,
   ): Promise<{ readonly events: number; readonly mailIds: readonly string[] }>;
   abstract markEnqueued(ids: readonly string[]): Promise<void>;
   abstract findUnenqueued(before: Date, limit: number): Promise<readonly string[]>;
+  /** Pending, enqueued mails made before `before` (a mail's retries are its queue entry's backoff). */
+  abstract findOverdue(before: Date, limit: number): Promise<readonly string[]>;
   /** A pending mail, counting this attempt; null once sent or failed. */
   abstract beginAttempt(id: string): Promise<PendingMail | null>;
   abstract recordSent(id: string, at: Date): Promise<void>;
@@ -61,11 +65,11 @@ export abstract class Mailer {
 }
 
 /** The `mail` queue: one entry per mail, keyed by its id, retried by the queue with backoff. */
-export abstract class MailQueue {
-  abstract enqueue(mailId: string): Promise<void>;
-}
+export abstract class MailQueue extends OutboxQueue {}
 
 export abstract class MailSettings {
   /** PUBLIC_BASE_URL: mails link to `<it>/admin#/jobs/<id>`. */
   abstract readonly publicBaseUrl: string;
+  /** EXPORT_RECONCILE_INTERVAL_S: how often a worker looks for mails whose queue entry was lost. */
+  abstract readonly queueCheckIntervalMs: number;
 }

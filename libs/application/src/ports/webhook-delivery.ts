@@ -1,4 +1,5 @@
 import type { AuditEntry } from './audit-log';
+import { OutboxQueue, type OutboxRows } from './outbox-queue';
 
 /** What one attempt needs, loaded when it starts. */
 export interface WebhookDeliveryAttempt {
@@ -28,7 +29,7 @@ export interface AttemptResult {
   readonly durationMs: number | null;
 }
 
-export abstract class WebhookDeliveryStore {
+export abstract class WebhookDeliveryStore implements OutboxRows {
   /**
    * Takes undispatched export events (written by the database in the transaction of the job's state change) and
    * makes one delivery per subscribed, enabled endpoint of the event's tenant, in one transaction: an event is
@@ -45,6 +46,8 @@ export abstract class WebhookDeliveryStore {
   abstract purgeEvents(before: Date, limit: number): Promise<number>;
   /** Pending deliveries created before `before` that never reached the queue (Redis was away). */
   abstract findUnenqueued(before: Date, limit: number): Promise<readonly string[]>;
+  /** Pending, enqueued, unleased deliveries whose next attempt (or creation) is before `before`. */
+  abstract findOverdue(before: Date, limit: number): Promise<readonly string[]>;
   /**
    * Starts an attempt: only a pending delivery of an enabled endpoint, and only one attempt at a time (a lease of
    * `leaseMs`, so a second queue entry for the same delivery does not send it twice meanwhile).
@@ -91,6 +94,4 @@ export abstract class WebhookSender {
 }
 
 /** The `webhooks` queue: one entry per delivery, keyed by its id, retried by the queue with the retry schedule. */
-export abstract class WebhookQueue {
-  abstract enqueue(deliveryId: string): Promise<void>;
-}
+export abstract class WebhookQueue extends OutboxQueue {}

@@ -17,7 +17,10 @@ export class MailModule {
   static forRoot(config: AppConfig): DynamicModule {
     const { smtpUrl, from, retryDelayMs } = config.mail;
     if (smtpUrl === null || from === null) return { module: MailModule };
-    const settings: MailSettings = { publicBaseUrl: config.publicBaseUrl };
+    const settings: MailSettings = {
+      publicBaseUrl: config.publicBaseUrl,
+      queueCheckIntervalMs: config.reconcileIntervalSeconds * 1000,
+    };
     return {
       module: MailModule,
       imports: [BullModule.registerQueue({ name: MAIL_QUEUE })],

@@ -29,6 +29,7 @@ export class WebhooksModule {
     const settings: WebhookSettings = {
       allowHttp: config.webhooks.allowHttp,
       retryScale: config.webhooks.retryScale,
+      queueCheckIntervalMs: config.reconcileIntervalSeconds * 1000,
     };
     const common: Provider[] = [
       { provide: WebhookSettings, useValue: settings },

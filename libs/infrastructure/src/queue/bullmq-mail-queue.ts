@@ -1,5 +1,6 @@
 import { MailQueue } from '@app/application';
 import type { JobsOptions, Queue } from 'bullmq';
+import { isLiveEntry, requeueEntry } from './live-entries';
 
 export const MAIL_QUEUE = 'mail';
 
@@ -31,5 +32,13 @@ export class BullmqMailQueue extends MailQueue {
 
   async enqueue(mailId: string): Promise<void> {
     await this.queue.add('send', { mailId }, mailJobOptions(this.retryDelayMs, mailId));
+  }
+
+  isLive(mailId: string): Promise<boolean> {
+    return isLiveEntry(this.queue, mailId);
+  }
+
+  requeue(mailId: string): Promise<void> {
+    return requeueEntry(this.queue, mailId, () => this.enqueue(mailId));
   }
 }

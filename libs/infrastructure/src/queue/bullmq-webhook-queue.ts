@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { WebhookQueue } from '@app/application';
 import type { JobsOptions, Queue } from 'bullmq';
+import { isLiveEntry, requeueEntry } from './live-entries';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -29,5 +30,13 @@ export class BullmqWebhookQueue extends WebhookQueue {
 
   async enqueue(deliveryId: string): Promise<void> {
     await this.queue.add('deliver', { deliveryId }, { ...WEBHOOK_JOB_OPTIONS, jobId: deliveryId });
+  }
+
+  isLive(deliveryId: string): Promise<boolean> {
+    return isLiveEntry(this.queue, deliveryId);
+  }
+
+  requeue(deliveryId: string): Promise<void> {
+    return requeueEntry(this.queue, deliveryId, () => this.enqueue(deliveryId));
   }
 }

@@ -5,6 +5,7 @@ import { AzureStorageProvider1764460800000 } from './1764460800000-azure-storage
 import { Webhooks1764489600000 } from './1764489600000-webhooks';
 import { MailNotifications1764489600001 } from './1764489600001-mail-notifications';
 import { RecentCompletionsIndex1764489600002 } from './1764489600002-recent-completions-index';
+import { OutboxOverdueIndexes1764576000000 } from './1764576000000-outbox-overdue-indexes';
 
 /** In order. A migration, once released, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Webhooks1764489600000,
   MailNotifications1764489600001,
   RecentCompletionsIndex1764489600002,
+  OutboxOverdueIndexes1764576000000,
 ];

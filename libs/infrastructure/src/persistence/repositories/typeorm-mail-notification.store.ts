@@ -107,6 +107,15 @@ export class TypeormMailNotificationStore extends MailNotificationStore {
     return rows.map((r) => r.id);
   }
 
+  async findOverdue(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM mail_notifications WHERE status = 'pending' AND enqueued AND created_at < $1
+        ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async beginAttempt(id: string): Promise<PendingMail | null> {
     const [rows] = await this.dataSource.query<
       [{ id: string; recipient: string; subject: string; body: string; attempts: number }[], number]

@@ -121,6 +121,17 @@ export class TypeormWebhookDeliveryStore extends WebhookDeliveryStore {
     return rows.map((row) => row.id);
   }
 
+  async findOverdue(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM webhook_deliveries
+        WHERE status = 'pending' AND enqueued AND coalesce(next_attempt_at, created_at) < $1
+          AND (locked_until IS NULL OR locked_until < now())
+        ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   async beginAttempt(
     id: string,
     now: Date,

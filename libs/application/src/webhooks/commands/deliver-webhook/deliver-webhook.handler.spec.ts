@@ -30,6 +30,9 @@ class RecordingStore extends WebhookDeliveryStore {
   findUnenqueued(): Promise<string[]> {
     throw new Error('not expected');
   }
+  findOverdue(): Promise<string[]> {
+    throw new Error('not expected');
+  }
   purgeEvents(): Promise<number> {
     throw new Error('not expected');
   }
@@ -94,7 +97,11 @@ async function run(
   const store = new RecordingStore(state);
   const sender = new ScriptedSender(result);
   const clock: Clock = { now: () => now };
-  const handler = new DeliverWebhookHandler(store, sender, clock, { allowHttp: false, retryScale: 1 });
+  const handler = new DeliverWebhookHandler(store, sender, clock, {
+    allowHttp: false,
+    retryScale: 1,
+    queueCheckIntervalMs: 15_000,
+  });
   handler.random = () => 0;
   const outcome = await handler.execute(new DeliverWebhookCommand('d-1'));
   return { outcome, calls: store.calls, sent: sender.sent };

@@ -5,6 +5,8 @@ export interface WebhookDispatchSummary {
   readonly events: number;
   /** Deliveries handed to the queue, new ones and ones that had not reached it before. */
   readonly enqueued: number;
+  /** Deliveries enqueued again because their queue entry was lost (Redis restarted without its data). */
+  readonly requeued: number;
 }
 
 /**

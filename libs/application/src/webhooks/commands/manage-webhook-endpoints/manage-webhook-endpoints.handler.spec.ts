@@ -100,7 +100,12 @@ function world(guard = new ScriptedGuard()) {
   return {
     endpoints,
     guard,
-    create: new CreateWebhookEndpointHandler(endpoints, guard, { allowHttp: false, retryScale: 1 }, clock),
+    create: new CreateWebhookEndpointHandler(
+      endpoints,
+      guard,
+      { allowHttp: false, retryScale: 1, queueCheckIntervalMs: 15_000 },
+      clock,
+    ),
     remove: new DeleteWebhookEndpointHandler(endpoints),
     rotate: new RotateWebhookSecretHandler(endpoints, clock),
   };
