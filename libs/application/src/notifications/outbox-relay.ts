@@ -27,13 +27,13 @@ export class OutboxRelay {
   async enqueue(created: readonly string[]): Promise<number> {
     const missed = await this.rows.findUnenqueued(this.ago(GRACE_MS), BATCH);
     const enqueued: string[] = [];
-    let failure: unknown = null;
+    let failure: Error | null = null;
     for (const id of new Set([...created, ...missed])) {
       try {
         await this.queue.enqueue(id);
         enqueued.push(id);
       } catch (error) {
-        failure = error; // Redis is away: the rest would fail alike
+        failure = error instanceof Error ? error : new Error(String(error)); // Redis is away: the rest would fail alike
         break;
       }
     }
