@@ -53,7 +53,7 @@ runCli('bench', async () => {
   const s3rver = drivers.includes('s3') ? await startS3rver(join(work, 's3')) : null;
   const azurite = drivers.includes('azure') ? await startAzurite() : null;
   const children: ChildProcess[] = [];
-  let exports: ExportFigure[] = [];
+  let singles: ExportFigure[] = [];
   let estimates: EstimateMeasurement[] = [];
   let polling: PollingFigure[] = [];
   let revocation: RevocationFigure | null = null;
@@ -80,7 +80,7 @@ runCli('bench', async () => {
     };
     if (runsExports) {
       const baselines = await phase('1 COPY baseline', () => runBaselines(pool, setups));
-      ({ exports, estimates } = await phase('2 single exports', () =>
+      ({ exports: singles, estimates } = await phase('2 single exports', () =>
         runSingleExports(pool, setups, options.formats, baselines, {
           estimates: options.estimates,
           children,
@@ -109,7 +109,7 @@ runCli('bench', async () => {
     date: new Date().toISOString(),
     machine: machine(),
     tickets: options.tickets,
-    exports,
+    exports: singles,
     polling,
     revocation,
     concurrency,
@@ -119,10 +119,10 @@ runCli('bench', async () => {
   const out: string[] = [
     `${figures.date}, ${m.cores} × ${m.cpuModel}, ${Math.round(m.totalMemoryMb / 1024)} GB, node ${m.node}, load average ${m.loadAverage.join(' ')}`,
   ];
-  if (exports.length > 0) {
-    out.push('', 'Single exports:', '', exportsTable(exports));
+  if (singles.length > 0) {
+    out.push('', 'Single exports:', '', exportsTable(singles));
     out.push('', 'Steps of each job, ms after requested_at (~: first byte from progress, not the file):');
-    out.push('', phasesTable(exports));
+    out.push('', phasesTable(singles));
   }
   if (estimates.length > 0) out.push('', 'Estimates:', '', estimatesTable(estimates));
   if (polling.length > 0) {

@@ -58,7 +58,7 @@ export async function runSingleExports(
   baselines: Baselines,
   options: { estimates: boolean; children: ChildProcess[] },
 ): Promise<{ exports: ExportFigure[]; estimates: EstimateMeasurement[] }> {
-  const exports: ExportFigure[] = [];
+  const measured: ExportFigure[] = [];
   const estimates: EstimateMeasurement[] = [];
   for (const { driver, env } of setups) {
     await flushQueue(String(env.REDIS_URL));
@@ -78,7 +78,7 @@ export async function runSingleExports(
         await stopChild(worker.child);
         const estimated = estimates.find((e) => e.tenant === tenant && e.view === VIEW);
         if (format === 'csv' && estimated && estimated.csvBytes === null) estimated.csvBytes = service.bytes;
-        exports.push({
+        measured.push({
           driver,
           format,
           tenant,
@@ -95,7 +95,7 @@ export async function runSingleExports(
     }
     await stopChild(api.child);
   }
-  return { exports, estimates };
+  return { exports: measured, estimates };
 }
 
 /**
