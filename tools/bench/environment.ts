@@ -12,6 +12,7 @@ import type { Driver, MachineFigure } from './figures';
 
 export const AZURE_CONTAINER = 'bench';
 export const VIEW = 'All tickets';
+const START_TIMEOUT_MS = 120_000;
 
 export function machine(): MachineFigure {
   return {
@@ -110,7 +111,10 @@ export function benchEnv(
   return env;
 }
 
-/** Spawns an app from dist/; ready when its log matches `ready`, or (the API) when /health/live answers. */
+/**
+ * Spawns an app from dist/; ready when its log matches `ready`, or (the API) when /health/live answers. Two minutes
+ * at most: on a loaded 2-core machine the API's boot alone has taken more than 30 s.
+ */
 export async function startProcess(
   app: 'api' | 'worker',
   env: NodeJS.ProcessEnv,
@@ -122,8 +126,8 @@ export async function startProcess(
     env: { ...env, ...(app === 'api' ? { PORT: String(port) } : {}), LOG_LEVEL: 'info' },
   });
   children.push(started.child);
-  if (ready) await started.waitForOutput(ready, 30_000);
-  else await started.waitForHttp(`http://127.0.0.1:${port}/health/live`, 30_000);
+  if (ready) await started.waitForOutput(ready, START_TIMEOUT_MS);
+  else await started.waitForHttp(`http://127.0.0.1:${port}/health/live`, START_TIMEOUT_MS);
   return { child: started.child, port };
 }
 
