@@ -33,10 +33,13 @@ export interface PollingFigure {
 
 /** GET /export-jobs/:id by a caller whose role lost ImportExportTickets under load: how long it still got 200. */
 export interface RevocationFigure {
-  /** From the revoking COMMIT to the first refusal; null when none came within the probe's limit. */
+  /**
+   * From the revoking COMMIT to the send time of the first read from which on all were refused; null when the
+   * last read of the probe was still answered 200.
+   */
   readonly refusedAfterMs: number | null;
   readonly refusalStatus: number | null;
-  /** From the restoring COMMIT to the first 200 again. */
+  /** The same from the restoring COMMIT to 200 again. */
   readonly restoredAfterMs: number | null;
   readonly probes: number;
 }
