@@ -8,7 +8,7 @@ const POLLER_ROLE = 'Bench poller';
 /** How long the probe reads after each change; how often it sends a read; how many may wait for an answer. */
 const PROBE_LIMIT_MS = 3_000;
 const PROBE_EVERY_MS = 25;
-const PROBE_IN_FLIGHT = 20;
+const PROBE_IN_FLIGHT = 4;
 
 /**
  * A user of the bench's own, who sees the tenant's export jobs only as an export admin: is_admin and ImportExportTickets
