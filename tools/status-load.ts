@@ -6,7 +6,7 @@ import { findTokenSubject, readConfig, signAccessToken } from '@app/infrastructu
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
 import { environmentOf } from './demo/child-environment';
-import { ExportServiceClient } from './shared/http-client';
+import { type ExportJobResource, ExportServiceClient } from './shared/http-client';
 import { AppProcess, freePort } from './shared/processes';
 
 /**
@@ -63,20 +63,29 @@ async function poll(
   };
 }
 
-/** Keeps one export of every acme ticket running until `stop` aborts; counts the rows the finished ones wrote. */
-async function keepExporting(client: ExportServiceClient, stop: AbortSignal): Promise<number> {
-  let rows = 0;
+/** What the background exports did: rows of the finished ones, and where the last one was when polling stopped. */
+interface Exporting {
+  rows: number;
+  last: string;
+}
+
+/** Keeps one export of every acme ticket running until `stop` aborts. */
+async function keepExporting(client: ExportServiceClient, stop: AbortSignal): Promise<Exporting> {
+  const done: Exporting = { rows: 0, last: 'none' };
+  const onUpdate = (job: ExportJobResource): void => {
+    done.last = `${job.status}/${job.stage ?? '-'} ${job.progress.rowsExported} of ${job.progress.totalRows ?? '?'} rows`;
+  };
   while (!stop.aborted) {
     let id: string | null = null;
     try {
       id = (await client.createExportJob({ format: 'csv' })).id;
-      rows += (await client.waitForExportJob(id, { interval: 250 })).file.rowCount;
+      done.rows += (await client.waitForExportJob(id, { interval: 250, onUpdate })).file.rowCount;
     } catch (error) {
       if (!stop.aborted) throw error;
       if (id !== null) await client.cancelExportJob(id, AbortSignal.timeout(5000));
     }
   }
-  return rows;
+  return done;
 }
 
 async function main(): Promise<void> {
@@ -130,10 +139,12 @@ async function main(): Promise<void> {
       results.push(await poll('export 200', url, auth, seconds, connections, pid));
       results.push(await poll('export 304', url, conditional, seconds, connections, pid));
       stop.abort();
-      const rows = await exporting.catch((error: unknown) => {
+      const { rows, last } = await exporting.catch((error: unknown) => {
         throw new Error(`the background export failed: ${String(error)}`);
       });
-      process.stdout.write(`status-load: rows exported by finished background exports: ${rows}\n`);
+      process.stdout.write(
+        `status-load: background exports: ${rows} rows in finished ones; the last one was ${last} when polling stopped\n`,
+      );
     }
   } finally {
     await Promise.all([api.stop(STOP_GRACE_MS), worker.stop(STOP_GRACE_MS)]);
