@@ -23,7 +23,7 @@ class GatedReadModel extends TypeormExportJobReadModel {
     this.gate = null;
   }
 
-  async findById(tenantId: string, id: string): Promise<ExportJobView | null> {
+  override async findById(tenantId: string, id: string): Promise<ExportJobView | null> {
     const view = await super.findById(tenantId, id);
     if (this.gate) await this.gate;
     return view;
