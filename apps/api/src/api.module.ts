@@ -1,4 +1,9 @@
-import { RedisJobChangeSubscriber, SystemClock } from '@app/infrastructure';
+import {
+  CachedExportJobReadModel,
+  RedisJobChangeSubscriber,
+  SystemClock,
+  TypeormExportJobReadModel,
+} from '@app/infrastructure';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -12,6 +17,7 @@ import {
   RotateWebhookSecretHandler,
   CreateExportJobHandler,
   EstimateExportHandler,
+  ExportJobReadModel,
   ExportRequestSettings,
   GetExportJobByIdHandler,
   ListExportJobsHandler,
@@ -27,6 +33,7 @@ import { ExportEstimateModule } from '@app/infrastructure/nest/export-estimate.m
 import { WebhooksModule } from '@app/infrastructure/nest/webhooks.module';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { DataSource } from 'typeorm';
 import { AdminPageController } from './admin/admin-page.controller';
 import { AuthGuard } from './auth/auth.guard';
 import {
@@ -35,7 +42,7 @@ import {
   EventStreamSettings,
 } from './export-jobs/events/event-stream-settings';
 import { ExportJobEventsController } from './export-jobs/events/export-job-events.controller';
-import { JobChangeSource } from './export-jobs/events/job-change-subscriber';
+import { CacheFirstJobChangeSource, JobChangeSource } from './export-jobs/events/job-change-subscriber';
 import { JobEventHub } from './export-jobs/events/job-event-hub';
 import { ExportJobsController } from './export-jobs/export-jobs.controller';
 import { ExportSourcesController } from './export-sources/export-sources.controller';
@@ -129,9 +136,22 @@ export class ApiModule {
             recheckMs: events?.recheckMs ?? DEFAULT_RECHECK_MS,
           } satisfies EventStreamSettings,
         },
+        // Job reads (polls, event streams) from memory between announced changes; see CachedExportJobReadModel.
+        {
+          provide: CachedExportJobReadModel,
+          useFactory: (dataSource: DataSource) =>
+            new CachedExportJobReadModel(new TypeormExportJobReadModel(dataSource)),
+          inject: [DataSource],
+        },
+        { provide: ExportJobReadModel, useExisting: CachedExportJobReadModel },
         {
           provide: JobChangeSource,
-          useFactory: () => new RedisJobChangeSubscriber(config.redisUrl, new Logger('JobChangeSubscriber')),
+          useFactory: (cache: CachedExportJobReadModel) =>
+            new CacheFirstJobChangeSource(
+              new RedisJobChangeSubscriber(config.redisUrl, new Logger('JobChangeSubscriber')),
+              cache,
+            ),
+          inject: [CachedExportJobReadModel],
         },
         JobEventHub,
         JobIdLogInterceptor,

@@ -26,6 +26,12 @@ export { redisErrorListener } from './queue/redis-error-log';
 export { type JobChange, JOB_CHANGE_CHANNEL, encodeJobChange } from './events/job-change-channel';
 export { RedisJobChangePublisher, type JobChangePublisher } from './events/redis-job-change-publisher';
 export { RedisJobChangeSubscriber, type JobChangeListener } from './events/redis-job-change-subscriber';
+export {
+  CachedExportJobReadModel,
+  EXPORT_JOB_READ_CACHE,
+  type ExportJobReadCacheOptions,
+} from './persistence/repositories/cached-export-job.read-model';
+export { TypeormExportJobReadModel } from './persistence/repositories/typeorm-export-job.read-model';
 // The PDF renderer itself is in sdk-adapters.ts.
 export { describeQuery } from './export/pdf/query-summary';
 export { WEBHOOK_QUEUE, type WebhookQueueData, WEBHOOK_JOB_OPTIONS } from './queue/bullmq-webhook-queue';

@@ -56,7 +56,8 @@ import { JobIdLogInterceptor } from '../logging/job-id-log.interceptor';
 import { CreateExportJobDto } from './create-export-job.dto';
 import { ExportEstimateDto } from './export-estimate.dto';
 import { ExportJobDto, ExportJobListDto } from './export-job.dto';
-import { etagOf, matchesEtag } from './job-etag';
+import { matchesEtag } from './job-etag';
+import { jobRepresentation } from './job-representation';
 import { ListExportJobsQueryDto } from './list-export-jobs.dto';
 
 /** What a download may be: one media type a format (CONTRACT §5, §9). */
@@ -191,8 +192,9 @@ export class ExportJobsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) response: HttpResponse,
   ): Promise<ExportJobDto | undefined> {
-    const job = ExportJobDto.from(await this.queries.execute(new GetExportJobByIdQuery(actor, id)));
-    const etag = etagOf(job);
+    const { body: job, etag } = jobRepresentation(
+      await this.queries.execute(new GetExportJobByIdQuery(actor, id)),
+    );
     response.setHeader('ETag', etag);
     response.setHeader('Cache-Control', 'private, no-cache');
     if (job.status === 'queued' || job.status === 'running')

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export interface AccessTokenClaims {
@@ -9,8 +10,23 @@ export interface AccessTokenClaims {
 
 const ALGORITHM = 'HS256';
 
+/**
+ * The HMAC key of a secret, made once. Given a string, jsonwebtoken first tries it as a PEM public key (which throws)
+ * and then makes a secret key from it, on every call: a tenth of the CPU of an authenticated request. The key is the
+ * same bytes (the secret's UTF-8), so tokens sign and verify exactly as before.
+ */
+const keys = new Map<string, KeyObject>();
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 export function signAccessToken(claims: AccessTokenClaims, secret: string, ttlSeconds: number): string {
-  return jwt.sign({ tid: claims.tid }, secret, {
+  return jwt.sign({ tid: claims.tid }, keyOf(secret), {
     algorithm: ALGORITHM,
     subject: claims.sub,
     expiresIn: ttlSeconds,
@@ -20,7 +36,7 @@ export function signAccessToken(claims: AccessTokenClaims, secret: string, ttlSe
 /** The claims of a valid, unexpired HS256 token, or null for anything else. */
 export function verifyAccessToken(token: string, secret: string): AccessTokenClaims | null {
   try {
-    const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM] });
+    const payload = jwt.verify(token, keyOf(secret), { algorithms: [ALGORITHM] });
     if (
       typeof payload !== 'object' ||
       typeof payload.sub !== 'string' ||

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Client, type ClientConfig, type PoolConfig } from 'pg';
+import { Client, type ClientConfig, type Pool, type PoolConfig } from 'pg';
+import type { DataSource } from 'typeorm';
 
 const logger = new Logger('PostgreSQL');
 
@@ -49,4 +50,14 @@ export function pgPoolOptions(options: { queryTimeout: boolean }): PoolConfig {
     keepAliveInitialDelayMillis: 10_000,
     ...(options.queryTimeout ? { query_timeout: PG_QUERY_TIMEOUT_MS } : {}),
   };
+}
+
+/**
+ * The pg Pool under a TypeORM DataSource (the same connections, the same limits and timeouts): for the hottest
+ * reads, which use it directly with a named (prepared) statement and skip TypeORM's query runner per call.
+ */
+export function pgPoolOf(dataSource: DataSource): Pool {
+  const driver = dataSource.driver as { master?: Pool };
+  if (!driver.master) throw new Error('the DataSource is not a connected PostgreSQL DataSource');
+  return driver.master;
 }

@@ -9,3 +9,33 @@ export abstract class JobChangeSource {
   abstract start(listener: JobChangeListener): Promise<void>;
   abstract close(): void;
 }
+
+/**
+ * The subscription with the job read cache in front of the hub: each change first drops the cached job, then
+ * reaches the hub, whose re-read therefore goes to the database.
+ */
+export class CacheFirstJobChangeSource extends JobChangeSource {
+  constructor(
+    private readonly subscription: JobChangeSource,
+    private readonly cache: JobChangeListener,
+  ) {
+    super();
+  }
+
+  start(listener: JobChangeListener): Promise<void> {
+    return this.subscription.start({
+      changed: (change) => {
+        this.cache.changed(change);
+        listener.changed(change);
+      },
+      resubscribed: () => {
+        this.cache.resubscribed();
+        listener.resubscribed();
+      },
+    });
+  }
+
+  close(): void {
+    this.subscription.close();
+  }
+}

@@ -15,6 +15,7 @@ import {
   isUuid,
 } from '@app/domain';
 import type { DataSource } from 'typeorm';
+import { pgPoolOf } from '../pg-connection';
 import { decodeCursor, encodeCursor } from './keyset-cursor';
 
 /** One row of VIEW_SELECT; bigint columns arrive as text. */
@@ -58,6 +59,12 @@ const VIEW_SELECT = `
     FROM export_jobs j
     JOIN users u ON u.id = j.requested_by_id
     LEFT JOIN stored_files f ON f.id = j.file_id`;
+
+/** Read on every poll of a job: prepared once per connection, and no TypeORM query runner per call. */
+const FIND_BY_ID = {
+  name: 'export-job-by-id-v1',
+  text: `${VIEW_SELECT} WHERE j.tenant_id = $1 AND j.id = $2`,
+} as const;
 
 function toView(row: ViewRow): ExportJobView {
   const rowsExported = Number(row.rows_exported);
@@ -107,11 +114,12 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
     super();
   }
 
+  /** The status poll's read: a named (prepared) statement on the DataSource's pool, see FIND_BY_ID. */
   async findById(tenantId: string, id: string): Promise<ExportJobView | null> {
-    const rows = await this.dataSource.query<ViewRow[]>(
-      `${VIEW_SELECT} WHERE j.tenant_id = $1 AND j.id = $2`,
-      [tenantId, id],
-    );
+    const { rows } = await pgPoolOf(this.dataSource).query<ViewRow>({
+      ...FIND_BY_ID,
+      values: [tenantId, id],
+    });
     return rows.length === 0 ? null : toView(rows[0]);
   }
 
