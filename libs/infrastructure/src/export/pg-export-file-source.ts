@@ -2,7 +2,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { type ExportFile, type ExportFileRequest, ExportFileSource } from '@app/application';
 import { findTicketColumn, type TicketColumn } from '@app/domain';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { type CopyToStreamQuery, to as copyTo } from 'pg-copy-streams';
 import { PG_QUERY_TIMEOUT_MS } from '../persistence/pg-connection';
 import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
 import { CopyTextBatches } from './copy-text';
@@ -40,11 +40,19 @@ function stalledCopy(idleMs: number): Error {
   return Object.assign(new Error(`the COPY delivered nothing for ${idleMs} ms`), { code: 'ETIMEDOUT' });
 }
 
+/** pg_export_snapshot()'s id (hex words joined by `-`): checked before it enters SET TRANSACTION SNAPSHOT's text. */
+const SNAPSHOT_ID = /^[0-9A-F]+(-[0-9A-F]+)+$/i;
+
 /**
  * Export files read from ONE snapshot: a REPEATABLE READ READ ONLY transaction holds for the whole attempt, so the
  * count and every row see the database as of one instant, whatever is inserted, updated or deleted meanwhile.
  * The format is decided here, once: Postgres formats the cells (exportProjection) and sends the rows through COPY
  * in text format; Node cuts them into batches of at most `batchSize` rows and the format's encoder writes the file.
+ *
+ * The COPY starts as soon as the snapshot is taken, and the count runs meanwhile on a second connection of the pool
+ * that imports the same snapshot (pg_export_snapshot): the count's scan overlaps the COPY's sort instead of
+ * preceding it. The COPY's rows wait, by back-pressure, until the attempt reads `bytes()`. The pool needs one
+ * connection more than the attempts running at once: a count holds its connection only for the count.
  */
 export class PgExportFileSource extends ExportFileSource {
   constructor(
@@ -59,16 +67,16 @@ export class PgExportFileSource extends ExportFileSource {
   async open(request: ExportFileRequest): Promise<ExportFile> {
     await loadFileEncoder(request.format);
     const client = await this.pool.connect();
+    let file: PgExportFile | null = null;
     try {
       await client.query(timed('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], PG_QUERY_TIMEOUT_MS));
-      await client.query(
+      const { rows } = await client.query<{ at: Date; snapshot: string }>(
         timed(
-          "SELECT set_config('TimeZone', $1, true), set_config('jit', 'off', true), set_config('work_mem', '256MB', true)",
+          "SELECT set_config('TimeZone', $1, true), set_config('jit', 'off', true), set_config('work_mem', '256MB', true), now() AS at, pg_export_snapshot() AS snapshot",
           [request.query.timezone],
           PG_QUERY_TIMEOUT_MS,
         ),
       );
-      const { rows } = await client.query<{ at: Date }>(timed('SELECT now() AS at', [], PG_QUERY_TIMEOUT_MS));
       const builder = new TicketQueryBuilder(request.query, {
         tenantId: request.tenantId,
         me: request.requesterId,
@@ -76,20 +84,47 @@ export class PgExportFileSource extends ExportFileSource {
         timezone: request.query.timezone,
         cutoff: request.requestedAt,
       });
-      const count = builder.count();
-      const counted = await client.query<{ count: string }>(
-        timed(count.text, count.values, this.timeouts.longQueryTimeoutMs),
-      );
-      return new PgExportFile(
+      const copy = builder.copySelect(exportProjection(request.format, request.query.columns));
+      await client.query(timed(copy.setup.text, copy.setup.values, PG_QUERY_TIMEOUT_MS));
+      file = new PgExportFile(
         client,
-        builder,
         request,
         rows[0].at,
-        Number(counted.rows[0].count),
         this.batchSize,
         this.timeouts.copyIdleTimeoutMs ?? DEFAULT_COPY_IDLE_TIMEOUT_MS,
         this.encoderOptions,
       );
+      file.startCopy(copy.text);
+      file.totalRows = await this.count(rows[0].snapshot, builder);
+      return file;
+    } catch (error) {
+      if (file) await file.close();
+      else client.release(true);
+      throw error;
+    }
+  }
+
+  /** The matching rows, counted on another connection in the snapshot `snapshotId` while the COPY runs. */
+  private async count(snapshotId: string, builder: TicketQueryBuilder): Promise<number> {
+    if (!SNAPSHOT_ID.test(snapshotId))
+      throw new Error(`unexpected snapshot id from PostgreSQL: ${snapshotId}`);
+    const client = await this.pool.connect();
+    try {
+      // Simple protocol (no parameters): the three statements in one round trip, the snapshot imported first.
+      await client.query(
+        timed(
+          `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshotId}'; SET LOCAL jit = off`,
+          [],
+          PG_QUERY_TIMEOUT_MS,
+        ),
+      );
+      const count = builder.count();
+      const counted = await client.query<{ count: string }>(
+        timed(count.text, count.values, this.timeouts.longQueryTimeoutMs),
+      );
+      await client.query(timed('COMMIT', [], PG_QUERY_TIMEOUT_MS));
+      client.release();
+      return Number(counted.rows[0].count);
     } catch (error) {
       client.release(true);
       throw error;
@@ -98,16 +133,19 @@ export class PgExportFileSource extends ExportFileSource {
 }
 
 class PgExportFile implements ExportFile {
+  private rows: CopyToStreamQuery | null = null;
+  private copyError: Error | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
   private batches: CopyTextBatches | null = null;
   private closed = false;
   private copyEnded = false;
+  /** Set by the source once counted, before the file is handed out. */
+  totalRows = 0;
 
   constructor(
     private readonly client: PoolClient,
-    private readonly builder: TicketQueryBuilder,
     private readonly request: ExportFileRequest,
     readonly snapshotAt: Date,
-    readonly totalRows: number,
     private readonly batchSize: number,
     private readonly copyIdleTimeoutMs: number,
     private readonly encoderOptions: FileEncoderOptions,
@@ -117,7 +155,21 @@ class PgExportFile implements ExportFile {
     return this.batches?.rowsRead ?? 0;
   }
 
+  /** Sends the COPY (its settings are set): the server sorts now; the rows wait for bytes() by back-pressure. */
+  startCopy(text: string): void {
+    const rows = (this.rows = this.client.query(copyTo(`COPY (${text}) TO STDOUT`)));
+    rows.on('error', (error) => {
+      this.copyError = error;
+      this.batches?.destroy(error);
+    });
+    rows.on('end', () => {
+      this.copyEnded = true;
+    });
+  }
+
   bytes(): Readable {
+    const { rows } = this;
+    if (!rows) throw new Error('bytes() before the COPY started');
     if (this.batches) throw new Error('bytes() may be called once per export file');
     const { format, query } = this.request;
     const batches = (this.batches = new CopyTextBatches(this.batchSize));
@@ -133,27 +185,17 @@ class PgExportFile implements ExportFile {
     const file = stages[stages.length - 1];
     // An error anywhere, or the reader destroying the file, destroys every stage (the COPY too, below).
     pipeline([batches, ...stages], () => undefined);
-    const copy = this.builder.copySelect(exportProjection(format, query.columns));
-    this.client.query(timed(copy.setup.text, copy.setup.values, PG_QUERY_TIMEOUT_MS)).then(
-      () => {
-        if (this.closed) {
-          batches.destroy(); // closed while the setup ran: the connection is gone
-          return;
-        }
-        const rows = this.client.query(copyTo(`COPY (${copy.text}) TO STDOUT`));
-        const watchdog = this.watch(rows);
-        rows.on('error', (error) => batches.destroy(error));
-        rows.on('end', () => {
-          this.copyEnded = true;
-        });
-        batches.on('close', () => {
-          clearInterval(watchdog);
-          if (!rows.readableEnded) rows.destroy();
-        });
-        rows.pipe(batches);
-      },
-      (error: Error) => batches.destroy(error),
-    );
+    batches.on('close', () => {
+      this.stopWatching();
+      if (!rows.readableEnded) rows.destroy();
+    });
+    if (this.copyError) batches.destroy(this.copyError);
+    else if (this.closed) batches.destroy(new Error('the export file was closed'));
+    else {
+      // Watched from here on: a 'data' listener makes the COPY flow, so not before its reader is there.
+      this.watchdog = this.watch(rows);
+      rows.pipe(batches);
+    }
     return file;
   }
 
@@ -194,13 +236,20 @@ class PgExportFile implements ExportFile {
     return timer;
   }
 
+  private stopWatching(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
   /** Commits the read-only transaction; a connection left mid-COPY or after an error is discarded, not reused. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     // A COPY stopped before its end (cancel, failure, shutdown) leaves the server streaming into a socket nobody
     // reads any more: a COMMIT queued behind it would wait forever. Closing the connection ends it server-side.
-    if (this.batches && !this.copyEnded) {
+    this.stopWatching();
+    if (this.rows && !this.copyEnded) {
+      this.rows.destroy();
       this.client.release(true);
       return;
     }

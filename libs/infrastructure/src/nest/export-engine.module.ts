@@ -16,8 +16,10 @@ import { PgUploadJournal } from '../export/pg-upload-journal';
 import { guardPool, pgPoolOptions } from '../persistence/pg-connection';
 
 /**
- * A pool of its own for the engine: one long snapshot connection per running export. Its queries have no read
- * timeout (a long COPY must not be cut): PgExportFileSource sets one on each ordinary query and watches the COPY.
+ * A pool of its own for the engine: one long snapshot connection per running export, plus one that the exports'
+ * counts take in turn (each count imports its export's snapshot on a second connection while the COPY sorts, and
+ * holds it for the count only). Its queries have no read timeout (a long COPY must not be cut): PgExportFileSource
+ * sets one on each ordinary query and watches the COPY.
  */
 export const EXPORT_PG_POOL = 'EXPORT_PG_POOL';
 /** The upload journal's short writes, with the read timeout of every ordinary query. */
