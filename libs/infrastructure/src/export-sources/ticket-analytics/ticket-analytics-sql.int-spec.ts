@@ -176,6 +176,29 @@ describe('ticketAnalyticsSql against PostgreSQL', () => {
       expect(rows.map((r) => r.open_at_end_of_day)).toEqual([2, 2, 2]);
       expect(await rowCount(filtered)).toBe(3);
     });
+
+    it('gives the same rows with its values read from settings, as a COPY (which takes no bind parameters) needs', async () => {
+      const fromSetting = (i: number, type: string): string =>
+        `NULLIF(current_setting('analytics_spec.p${i}'), '')::${type}`;
+      const asSetting = (v: unknown): string =>
+        v === null ? '' : Array.isArray(v) ? `{${v.join(',')}}` : String(v as string);
+      const { text, values } = ticketAnalyticsSql(input, fromSetting);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `SELECT ${values.map((_, i) => `set_config('analytics_spec.p${i + 1}', $${i + 1}, true)`).join(', ')}`,
+          values.map(asSetting),
+        );
+        const viaSettings = await client.query<AnalyticsRow>(text);
+        await client.query('COMMIT');
+
+        expect(text).not.toMatch(/\$\d/);
+        expect(viaSettings.rows).toEqual(await run(input));
+      } finally {
+        client.release();
+      }
+    });
   });
 
   describe('on random tickets, against an independent computation', () => {
