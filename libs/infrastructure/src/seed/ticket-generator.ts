@@ -187,37 +187,46 @@ export async function generateTickets(
                  ELSE 'on_track' END,
             ($13::text[])[1 + h2 % cardinality($13::text[])],
             CASE WHEN g % 50 = 7 THEN created + interval '10 days' END
-     FROM generate_series(1, $14::int) g
-     CROSS JOIN LATERAL (
-       SELECT abs(hashint8extended(g, 1)) AS h1, abs(hashint8extended(g, 2)) AS h2, abs(hashint8extended(g, 3)) AS h3,
-              abs(hashint8extended(g, 4)) AS h4, abs(hashint8extended(g, 5)) AS h5
-     ) h
-     CROSS JOIN LATERAL (
-       SELECT ($16::text[])[1 + h1 % 100] AS drawn_key,
-              CASE WHEN g % 3 = 0
-                   THEN date_trunc('hour', $17::timestamptz - make_interval(secs => h2 % 63072000))
-                   ELSE $17::timestamptz - make_interval(secs => h2 % 63072000) - make_interval(secs => (h3 % 1000000) / 1000000.0) END
-                AS created
-     ) d
-     CROSS JOIN LATERAL (
-       -- Resolution takes 10 minutes to 5 days, most often less than a day; closing follows it by 1 to 11 days.
-       SELECT created + make_interval(secs => 600 + ((h4 % 432000) * ((h4 / 432000) % 1000)) / 1000) AS resolve_at,
-              created + make_interval(secs => 600 + ((h4 % 432000) * ((h4 / 432000) % 1000)) / 1000 + 86400 + h5 % 864000)
-                AS close_at
-     ) r
-     CROSS JOIN LATERAL (
-       -- The status agrees with the timestamps as of the anchor: nothing happens after it, and most tickets
-       -- older than 60 days were worked through and closed (1 in 20 of the open ones stays in the stale backlog).
-       SELECT CASE WHEN drawn_key NOT IN ('solved', 'closed') AND created < $17::timestamptz - interval '60 days'
-                        AND h3 % 20 <> 0 THEN 'closed'
-                   WHEN drawn_key IN ('solved', 'closed') AND resolve_at > $17::timestamptz THEN $18::text
-                   WHEN drawn_key = 'closed' AND close_at > $17::timestamptz THEN 'solved'
-                   ELSE drawn_key END AS status_key
-     ) s
-     CROSS JOIN LATERAL (
-       SELECT CASE WHEN status_key IN ('solved', 'closed') THEN resolve_at END AS resolved_at,
-              CASE WHEN status_key = 'closed' THEN close_at END AS closed_at,
-              CASE WHEN h5 % 7 <> 0 THEN created + make_interval(hours => (24 * (1 + h5 % 3))::int) END AS sla_due_at
+     -- Stacked derived tables, each kept whole by OFFSET 0, so that the hashes, the times and the status are computed
+     -- once per row: flattened, every use of them would repeat their calls (6 times the CPU of the plain insert).
+     FROM (
+       SELECT s.*, CASE WHEN status_key IN ('solved', 'closed') THEN resolve_at END AS resolved_at,
+              CASE WHEN status_key = 'closed' THEN close_at END AS closed_at
+       FROM (
+         -- The status agrees with the timestamps as of the anchor: nothing happens after it, and most tickets
+         -- older than 60 days were worked through and closed (1 in 20 open ones stays in a stale backlog).
+         SELECT b.*,
+                CASE WHEN drawn_key NOT IN ('solved', 'closed') AND created < $17::timestamptz - interval '60 days'
+                          AND h3 % 20 <> 0 THEN 'closed'
+                     WHEN drawn_key IN ('solved', 'closed') AND resolve_at > $17::timestamptz THEN $18::text
+                     WHEN drawn_key = 'closed' AND close_at > $17::timestamptz THEN 'solved'
+                     ELSE drawn_key END AS status_key
+         FROM (
+           SELECT c.*,
+                  -- Resolution takes 10 minutes to 5 days, mostly under a day; closing follows it by 1 to 11 days.
+                  created + make_interval(secs => resolve_secs) AS resolve_at,
+                  created + make_interval(secs => resolve_secs + 86400 + h5 % 864000) AS close_at,
+                  CASE WHEN h5 % 7 <> 0 THEN created + make_interval(hours => (24 * (1 + h5 % 3))::int) END AS sla_due_at
+           FROM (
+             SELECT h.*, ($16::text[])[1 + h1 % 100] AS drawn_key,
+                    600 + ((h4 % 432000) * ((h4 / 432000) % 1000)) / 1000 AS resolve_secs,
+                    CASE WHEN g % 3 = 0
+                         THEN date_trunc('hour', $17::timestamptz - make_interval(secs => h2 % 63072000))
+                         ELSE $17::timestamptz - make_interval(secs => h2 % 63072000) - make_interval(secs => (h3 % 1000000) / 1000000.0) END
+                      AS created
+             FROM (
+               SELECT g, abs(hashint8extended(g, 1)) AS h1, abs(hashint8extended(g, 2)) AS h2,
+                      abs(hashint8extended(g, 3)) AS h3, abs(hashint8extended(g, 4)) AS h4, abs(hashint8extended(g, 5)) AS h5
+               FROM generate_series(1, $14::int) g
+               OFFSET 0
+             ) h
+             OFFSET 0
+           ) c
+           OFFSET 0
+         ) b
+         OFFSET 0
+       ) s
+       OFFSET 0
      ) e`,
     [
       tenant.id,
