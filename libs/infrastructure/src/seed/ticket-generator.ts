@@ -193,11 +193,11 @@ export async function generateTickets(
        SELECT s.*, CASE WHEN status_key IN ('solved', 'closed') THEN resolve_at END AS resolved_at,
               CASE WHEN status_key = 'closed' THEN close_at END AS closed_at
        FROM (
-         -- The status agrees with the timestamps as of the anchor: nothing happens after it, and most tickets
-         -- older than 60 days were worked through and closed (1 in 20 open ones stays in a stale backlog).
+         -- The status agrees with the timestamps as of the anchor: nothing happens after it, and tickets older
+         -- than 60 days were closed (16 days at most after creation), but 1 in 20 open ones stays in a stale backlog.
          SELECT b.*,
-                CASE WHEN drawn_key NOT IN ('solved', 'closed') AND created < $17::timestamptz - interval '60 days'
-                          AND h3 % 20 <> 0 THEN 'closed'
+                CASE WHEN drawn_key <> 'closed' AND created < $17::timestamptz - interval '60 days'
+                          AND (drawn_key = 'solved' OR h3 % 20 <> 0) THEN 'closed'
                      WHEN drawn_key IN ('solved', 'closed') AND resolve_at > $17::timestamptz THEN $18::text
                      WHEN drawn_key = 'closed' AND close_at > $17::timestamptz THEN 'solved'
                      ELSE drawn_key END AS status_key
