@@ -181,7 +181,13 @@ describe('ticketAnalyticsSql against PostgreSQL', () => {
       const fromSetting = (i: number, type: string): string =>
         `NULLIF(current_setting('analytics_spec.p${i}'), '')::${type}`;
       const asSetting = (v: unknown): string =>
-        v === null ? '' : Array.isArray(v) ? `{${v.join(',')}}` : String(v as string);
+        v === null
+          ? ''
+          : Array.isArray(v)
+            ? `{${v.join(',')}}`
+            : typeof v === 'string'
+              ? v
+              : JSON.stringify(v);
       const { text, values } = ticketAnalyticsSql(input, fromSetting);
       const client = await pool.connect();
       try {
