@@ -14,6 +14,8 @@ export interface UserSeed {
   readonly name: string;
   readonly isAdmin: boolean;
   readonly roles: readonly string[];
+  /** When the account was disabled (ISO 8601); absent for an active user. */
+  readonly disabledAt?: string;
 }
 
 export interface ViewSeed {
@@ -70,6 +72,10 @@ const ROLES: readonly RoleSeed[] = [
   { name: 'Support Staff', permissions: P.ManageTickets | P.ManageContacts },
   { name: 'Viewer', permissions: P.ViewReports },
   { name: 'Auditor', permissions: P.ViewReports | P.ViewAuditLog },
+  {
+    name: 'Team Lead',
+    permissions: P.ManageTickets | P.ManageViews | P.ManageTeams | P.ViewReports | P.ImportExportTickets,
+  },
 ];
 
 const DEFAULT_COLUMNS: readonly string[] = DEFAULT_TICKET_COLUMNS;
@@ -178,6 +184,35 @@ export const ACME: TenantSeed = {
       'Frances Allen',
       'Edsger Dijkstra',
     ]),
+    // Accounts beyond the contract's five, for the staff directory and the audit log: several roles each, none,
+    // and former staff whose accounts were disabled (their tickets and audit rows stay).
+    {
+      email: 'sam.supervisor@acme.test',
+      name: 'Sam Supervisor',
+      isAdmin: true,
+      roles: ['Team Lead', 'Auditor'],
+    },
+    {
+      email: 'rita.reporter@acme.test',
+      name: 'Rita Reporter',
+      isAdmin: false,
+      roles: ['Viewer', 'Support Staff'],
+    },
+    { email: 'ivan.intern@acme.test', name: 'Ivan Intern', isAdmin: false, roles: [] },
+    {
+      email: 'dora.departed@acme.test',
+      name: 'Dora Departed',
+      isAdmin: false,
+      roles: ['Agent'],
+      disabledAt: '2026-05-29T16:00:00Z',
+    },
+    {
+      email: 'felix.former@acme.test',
+      name: 'Felix Former',
+      isAdmin: true,
+      roles: ['Administrator', 'Team Lead'],
+      disabledAt: '2026-02-13T09:30:00Z',
+    },
   ],
   views: views('admin@acme.test'),
 };
@@ -195,6 +230,14 @@ export const GLOBEX: TenantSeed = {
   users: [
     { email: 'admin@globex.test', name: 'Hank Scorpio', isAdmin: true, roles: ['Administrator'] },
     ...staff('globex.test', ['Homer Simpson', 'Frank Grimes', 'Mindy Simmons']),
+    { email: 'patty.bouvier@globex.test', name: 'Patty Bouvier', isAdmin: true, roles: ['Agent', 'Auditor'] },
+    {
+      email: 'lurleen.lumpkin@globex.test',
+      name: 'Lurleen Lumpkin',
+      isAdmin: false,
+      roles: ['Support Staff'],
+      disabledAt: '2026-08-03T12:00:00Z',
+    },
   ],
   views: views('admin@globex.test'),
 };
@@ -222,13 +265,10 @@ export async function seedTenant(db: PoolClient, seed: TenantSeed): Promise<Seed
 
   const userIds = byName(seed.users.map((u) => [u.email, id('user', u.email)]));
   for (const user of seed.users) {
-    await db.query('INSERT INTO users (id, tenant_id, email, name, is_admin) VALUES ($1, $2, $3, $4, $5)', [
-      userIds[user.email],
-      tenantId,
-      user.email,
-      user.name,
-      user.isAdmin,
-    ]);
+    await db.query(
+      'INSERT INTO users (id, tenant_id, email, name, is_admin, disabled_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [userIds[user.email], tenantId, user.email, user.name, user.isAdmin, user.disabledAt ?? null],
+    );
     for (const role of user.roles)
       await db.query('INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)', [
         tenantId,

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { parseStoredView, SystemPermissions } from '@app/domain';
 import { Pool } from 'pg';
 import { scratchDatabase, type ScratchDatabase } from '../../../../test/support/database';
+import { ticketAnalyticsSql } from '../export-sources/ticket-analytics/ticket-analytics-sql';
 import { migrateDatabase } from '../persistence/data-source';
-import { seedDatabase } from './seed';
+import { DEFAULT_SEED_ANCHOR, seedDatabase } from './seed';
 
 const NASTY = (
   JSON.parse(readFileSync(join(__dirname, 'nasty-strings.json'), 'utf8')) as { strings: string[] }
@@ -18,11 +19,12 @@ describe('seedDatabase', () => {
     db = scratchDatabase('seed');
     await migrateDatabase(db.url);
     pool = new Pool({ connectionString: db.url, max: 2 });
-  });
+  }, 60_000);
+  // Creating and dropping a database takes seconds on a busy machine.
   afterAll(async () => {
     await pool.end();
     await db.drop();
-  });
+  }, 60_000);
 
   /** A digest of every seeded row of the tables the seed writes, in a stable order. */
   async function fingerprint(): Promise<string> {
@@ -30,8 +32,10 @@ describe('seedDatabase', () => {
       SELECT md5(string_agg(row_text, E'\\n' ORDER BY row_text)) AS digest FROM (
         SELECT t::text AS row_text FROM tickets t
         UNION ALL SELECT c::text FROM contacts c
-        UNION ALL SELECT u::text FROM (SELECT id, tenant_id, email, name, is_admin FROM users) u
+        UNION ALL SELECT u::text FROM (SELECT id, tenant_id, email, name, is_admin, disabled_at FROM users) u
         UNION ALL SELECT r::text FROM roles r
+        UNION ALL SELECT ur::text FROM user_roles ur
+        UNION ALL SELECT a::text FROM audit_events a
         UNION ALL SELECT v::text FROM (SELECT id, tenant_id, owner_id, name, columns, conditions, sort FROM ticket_views) v
       ) all_rows`);
     return rows[0].digest;
@@ -44,7 +48,7 @@ describe('seedDatabase', () => {
 
     expect(first.tickets).toEqual({ acme: 3000, globex: 300 });
     expect(await fingerprint()).toBe(digest);
-  });
+  }, 60_000);
 
   it('leaves an already seeded database alone without --reset', async () => {
     await seedDatabase(pool, { tickets: 3000, reset: true, nastyStrings: NASTY });
@@ -55,10 +59,10 @@ describe('seedDatabase', () => {
     expect(again.seeded).toBe(false);
     expect(again.tickets).toEqual({ acme: 3000, globex: 300 });
     expect(await fingerprint()).toBe(digest);
-  });
+  }, 60_000);
 
   describe('the seeded data', () => {
-    beforeAll(() => seedDatabase(pool, { tickets: 3000, reset: true, nastyStrings: NASTY }));
+    beforeAll(() => seedDatabase(pool, { tickets: 3000, reset: true, nastyStrings: NASTY }), 60_000);
 
     it('has the five identities of the contract', async () => {
       const { rows } = await pool.query<{
@@ -125,6 +129,122 @@ describe('seedDatabase', () => {
       expect(Number(stats.tied_creation_times)).toBeGreaterThan(0);
       expect(Number(stats.tagged)).toBeGreaterThan(1000);
       expect(stats.dates_in_range).toBe(true);
+    });
+
+    it('gives tickets a status that agrees with their resolved, closed and SLA timestamps, none after the anchor', async () => {
+      const { rows } = await pool.query<Record<string, string>>(
+        `SELECT count(*) FILTER (WHERE s.key IN ('solved', 'closed') <> (t.resolved_at IS NOT NULL)) AS resolved_mismatch,
+                count(*) FILTER (WHERE (s.key = 'closed') <> (t.closed_at IS NOT NULL)) AS closed_mismatch,
+                count(*) FILTER (WHERE t.closed_at < t.resolved_at OR t.resolved_at < t.creation_time) AS out_of_order,
+                count(*) FILTER (WHERE greatest(t.resolved_at, t.closed_at, t.last_modification_time) > $1) AS future,
+                count(*) FILTER (WHERE (t.sla_status = 'breached')
+                                       <> (t.sla_due_at IS NOT NULL AND coalesce(t.resolved_at, $1) > t.sla_due_at)
+                                    OR (t.sla_status IS NULL) <> (t.sla_due_at IS NULL)) AS sla_mismatch,
+                count(*) FILTER (WHERE t.sla_status = 'breached') AS breached,
+                count(*) FILTER (WHERE t.sla_status = 'on_track') AS on_track
+           FROM tickets t JOIN ticket_statuses s ON s.id = t.status_id`,
+        [DEFAULT_SEED_ANCHOR],
+      );
+
+      expect(rows[0]).toMatchObject({
+        resolved_mismatch: '0',
+        closed_mismatch: '0',
+        out_of_order: '0',
+        future: '0',
+        sla_mismatch: '0',
+      });
+      expect(Number(rows[0].breached)).toBeGreaterThan(100);
+      expect(Number(rows[0].on_track)).toBeGreaterThan(100);
+    });
+
+    it('gives a year of ticket analytics with work every month and a bounded backlog', async () => {
+      const { rows: tenants } = await pool.query<{ id: string }>(
+        "SELECT id FROM tenants WHERE slug = 'acme'",
+      );
+      const { text, values } = ticketAnalyticsSql({
+        tenantId: tenants[0].id,
+        timeZone: 'Europe/Berlin',
+        from: '2025-11-01',
+        to: '2026-10-31',
+        snapshotAt: DEFAULT_SEED_ANCHOR,
+      });
+      const { rows } = await pool.query<{ date: string; created: number; resolved: number; closed: number }>(
+        `SELECT left(date, 7) AS month, sum(created)::int AS created, sum(resolved)::int AS resolved,
+                sum(closed)::int AS closed, sum(sla_breaches)::int AS breaches,
+                count(median_resolution_hours)::int AS days_with_median,
+                sum(open_at_end_of_day) FILTER (WHERE date = max_date)::int AS open_at_end
+           FROM (SELECT *, max(date) OVER () AS max_date FROM (${text}) a) a GROUP BY left(date, 7) ORDER BY 1`,
+        values,
+      );
+
+      expect(rows).toHaveLength(12);
+      for (const month of rows)
+        expect(month).toMatchObject({
+          created: expect.any(Number) as number,
+          resolved: expect.any(Number) as number,
+        });
+      expect(rows.every((m) => m.created > 20 && m.resolved > 20 && m.closed > 20)).toBe(true);
+      const lastMonth = rows[rows.length - 1] as unknown as Record<string, number>;
+      expect(lastMonth.breaches).toBeGreaterThan(0);
+      expect(lastMonth.days_with_median).toBeGreaterThan(10);
+      // Old tickets were closed: the backlog is the last two months' open and solved tickets and a stale few,
+      // about 250 of the 3,000, not the thousand and more that tickets never closed would leave.
+      expect(lastMonth.open_at_end).toBeGreaterThan(150);
+      expect(lastMonth.open_at_end).toBeLessThan(400);
+    });
+
+    it('adds staff beyond the contract: several roles, none, and disabled accounts', async () => {
+      const { rows } = await pool.query<{ email: string; roles: string[]; disabled: boolean }>(
+        `SELECT u.email, array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles, u.disabled_at IS NOT NULL AS disabled
+           FROM users u JOIN tenants te ON te.id = u.tenant_id
+           LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id
+          WHERE te.slug = 'acme' GROUP BY u.id ORDER BY u.email`,
+      );
+
+      expect(rows.length).toBeGreaterThan(15);
+      expect(rows.filter((u) => u.disabled).map((u) => u.email)).toEqual([
+        'dora.departed@acme.test',
+        'felix.former@acme.test',
+      ]);
+      expect(rows.filter((u) => u.roles.length > 1).length).toBeGreaterThanOrEqual(3);
+      expect(rows.filter((u) => u.roles.length === 0).map((u) => u.email)).toEqual(['ivan.intern@acme.test']);
+    });
+
+    it('writes a year of audit events: the actions the service writes, by several actors, in time order', async () => {
+      const { rows } = await pool.query<{ action: string; events: number; actors: number; jobs: number }>(
+        `SELECT a.action, count(*)::int AS events, count(DISTINCT a.actor_id)::int AS actors,
+                count(DISTINCT a.job_id)::int AS jobs
+           FROM audit_events a JOIN tenants te ON te.id = a.tenant_id
+          WHERE te.slug = 'acme' GROUP BY a.action ORDER BY a.action`,
+      );
+      const { rows: span } = await pool.query<Record<string, string>>(
+        `SELECT min(a.created_at) >= $1::timestamptz - interval '1 year' AND max(a.created_at) <= $1 AS within_year,
+                count(DISTINCT date_trunc('month', a.created_at AT TIME ZONE 'UTC')) AS months,
+                count(*) FILTER (WHERE e.id IS NULL AND a.action <> 'export.requested' AND a.action <> 'export.retried') AS orphans,
+                count(*) FILTER (WHERE a.actor_id IS NOT NULL AND u.id IS NULL) AS unknown_actors
+           FROM audit_events a
+           LEFT JOIN audit_events e ON e.job_id = a.job_id AND e.action IN ('export.requested', 'export.retried')
+                AND e.created_at <= a.created_at AND e.id < a.id
+           LEFT JOIN users u ON u.id = a.actor_id AND u.tenant_id = a.tenant_id`,
+        [DEFAULT_SEED_ANCHOR],
+      );
+      const byAction = Object.fromEntries(rows.map((r) => [r.action, r]));
+
+      expect(Object.keys(byAction)).toEqual([
+        'export.cancelled',
+        'export.completed',
+        'export.download_denied',
+        'export.downloaded',
+        'export.expired',
+        'export.failed',
+        'export.requested',
+        'export.retried',
+      ]);
+      expect(byAction['export.requested'].jobs).toBe(byAction['export.requested'].events);
+      expect(byAction['export.requested'].actors).toBe(3);
+      expect(byAction['export.download_denied'].actors).toBeGreaterThanOrEqual(2);
+      expect(byAction['export.completed'].actors).toBe(0);
+      expect(span[0]).toMatchObject({ within_year: true, months: '12', orphans: '0', unknown_actors: '0' });
     });
 
     it('mixes the nasty strings into titles, descriptions, tags and contact names', async () => {

@@ -165,7 +165,7 @@ export async function generateTickets(
                  ELSE ($3::text[])[1 + h1 % cardinality($3::text[])] || ' (#' || g || ')' END,
             CASE WHEN g % 41 = 0 THEN ($2::text[])[1 + (g / 41) % cardinality($2::text[])]
                  ELSE ($4::text[])[1 + h2 % cardinality($4::text[])] || ' ' || ($4::text[])[1 + h3 % cardinality($4::text[])] END,
-            ($5::int[])[1 + h1 % 100],
+            ($5::int[])[array_position($16::text[], status_key)],
             ($6::int[])[1 + h2 % 100],
             ($7::text[])[1 + h3 % cardinality($7::text[])],
             CASE WHEN g % 53 = 0 THEN ARRAY[($15::text[])[1 + (g / 53) % cardinality($15::text[])], 'nasty']
@@ -175,25 +175,59 @@ export async function generateTickets(
             CASE WHEN h5 % 20 = 0 THEN NULL ELSE ($11::bigint[])[1 + h5 % cardinality($11::bigint[])] END,
             ($12::uuid[])[1 + h2 % cardinality($12::uuid[])],
             created,
-            CASE WHEN h3 % 10 = 0 THEN NULL ELSE created + make_interval(secs => h3 % 2592000) END,
-            CASE WHEN status_key IN ('solved', 'closed') THEN created + make_interval(secs => 600 + h4 % 432000) END,
-            CASE WHEN status_key = 'closed' THEN created + make_interval(secs => 86400 + h4 % 864000) END,
-            CASE WHEN h5 % 7 = 0 THEN NULL ELSE created + make_interval(hours => (24 * (1 + h5 % 3))::int) END,
-            CASE WHEN h5 % 7 = 0 THEN NULL WHEN h1 % 10 < 6 THEN 'on_track' WHEN h1 % 10 < 8 THEN 'at_risk' ELSE 'breached' END,
+            CASE WHEN h3 % 10 = 0 THEN NULL
+                 ELSE least($17::timestamptz, greatest(coalesce(closed_at, resolved_at, created),
+                                                       created + make_interval(secs => h3 % 2592000))) END,
+            resolved_at,
+            closed_at,
+            sla_due_at,
+            CASE WHEN sla_due_at IS NULL THEN NULL
+                 WHEN coalesce(resolved_at, $17::timestamptz) > sla_due_at THEN 'breached'
+                 WHEN resolved_at IS NULL AND sla_due_at < $17::timestamptz + interval '8 hours' THEN 'at_risk'
+                 ELSE 'on_track' END,
             ($13::text[])[1 + h2 % cardinality($13::text[])],
             CASE WHEN g % 50 = 7 THEN created + interval '10 days' END
-     FROM generate_series(1, $14::int) g
-     CROSS JOIN LATERAL (
-       SELECT abs(hashint8extended(g, 1)) AS h1, abs(hashint8extended(g, 2)) AS h2, abs(hashint8extended(g, 3)) AS h3,
-              abs(hashint8extended(g, 4)) AS h4, abs(hashint8extended(g, 5)) AS h5
-     ) h
-     CROSS JOIN LATERAL (
-       SELECT ($16::text[])[1 + h1 % 100] AS status_key,
-              CASE WHEN g % 3 = 0
-                   THEN date_trunc('hour', $17::timestamptz - make_interval(secs => h2 % 63072000))
-                   ELSE $17::timestamptz - make_interval(secs => h2 % 63072000) - make_interval(secs => (h3 % 1000000) / 1000000.0) END
-                AS created
-     ) d`,
+     -- Stacked derived tables, each kept whole by OFFSET 0, so that the hashes, the times and the status are computed
+     -- once per row: flattened, every use of them would repeat their calls (6 times the CPU of the plain insert).
+     FROM (
+       SELECT s.*, CASE WHEN status_key IN ('solved', 'closed') THEN resolve_at END AS resolved_at,
+              CASE WHEN status_key = 'closed' THEN close_at END AS closed_at
+       FROM (
+         -- The status agrees with the timestamps as of the anchor: nothing happens after it, and tickets older
+         -- than 60 days were closed (16 days at most after creation), but 1 in 20 open ones stays in a stale backlog.
+         SELECT b.*,
+                CASE WHEN drawn_key <> 'closed' AND created < $17::timestamptz - interval '60 days'
+                          AND (drawn_key = 'solved' OR h3 % 20 <> 0) THEN 'closed'
+                     WHEN drawn_key IN ('solved', 'closed') AND resolve_at > $17::timestamptz THEN $18::text
+                     WHEN drawn_key = 'closed' AND close_at > $17::timestamptz THEN 'solved'
+                     ELSE drawn_key END AS status_key
+         FROM (
+           SELECT c.*,
+                  -- Resolution takes 10 minutes to 5 days, mostly under a day; closing follows it by 1 to 11 days.
+                  created + make_interval(secs => resolve_secs) AS resolve_at,
+                  created + make_interval(secs => resolve_secs + 86400 + h5 % 864000) AS close_at,
+                  CASE WHEN h5 % 7 <> 0 THEN created + make_interval(hours => (24 * (1 + h5 % 3))::int) END AS sla_due_at
+           FROM (
+             SELECT h.*, ($16::text[])[1 + h1 % 100] AS drawn_key,
+                    600 + ((h4 % 432000) * ((h4 / 432000) % 1000)) / 1000 AS resolve_secs,
+                    CASE WHEN g % 3 = 0
+                         THEN date_trunc('hour', $17::timestamptz - make_interval(secs => h2 % 63072000))
+                         ELSE $17::timestamptz - make_interval(secs => h2 % 63072000) - make_interval(secs => (h3 % 1000000) / 1000000.0) END
+                      AS created
+             FROM (
+               SELECT g, abs(hashint8extended(g, 1)) AS h1, abs(hashint8extended(g, 2)) AS h2,
+                      abs(hashint8extended(g, 3)) AS h3, abs(hashint8extended(g, 4)) AS h4, abs(hashint8extended(g, 5)) AS h5
+               FROM generate_series(1, $14::int) g
+               OFFSET 0
+             ) h
+             OFFSET 0
+           ) c
+           OFFSET 0
+         ) b
+         OFFSET 0
+       ) s
+       OFFSET 0
+     ) e`,
     [
       tenant.id,
       nasty.length > 0 ? nasty : SUBJECTS,
@@ -212,6 +246,7 @@ export async function generateTickets(
       nasty.filter((s) => s.trim() !== '' && s.length < 200),
       statusSlots,
       options.anchor.toISOString(),
+      second,
     ],
   );
 }
