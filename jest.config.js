@@ -22,6 +22,9 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
+      // Setup hooks boot real apps and servers: under jest's 5 s default a loaded machine times one out, and what it
+      // started after its afterAll ran (an API, its sockets) is never closed and keeps jest alive. Specs may set more.
+      testTimeout: 30_000,
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
@@ -29,6 +32,7 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
+      testTimeout: 30_000, // as integration: setup hooks that boot apps must not time out half-way
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],

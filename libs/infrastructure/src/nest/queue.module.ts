@@ -4,6 +4,7 @@ import { ExportQueue } from '@app/application';
 import type { AppConfig } from '../config/app-config';
 import { BullmqExportQueue } from '../queue/bullmq-export-queue';
 import { EXPORT_QUEUE, redisConnection } from '../queue/export-queue.constants';
+import { ProducerConnection } from '../queue/producer-connection';
 import { queueErrorLog } from '../queue/redis-error-log';
 
 /**
@@ -14,18 +15,36 @@ import { queueErrorLog } from '../queue/redis-error-log';
 @Module({})
 export class QueueModule {
   static forRoot(config: AppConfig, role: 'producer' | 'worker' = 'producer'): DynamicModule {
-    const connection =
+    const root =
       role === 'producer'
-        ? { ...redisConnection(config.redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 1 }
-        : { ...redisConnection(config.redisUrl), maxRetriesPerRequest: null };
+        ? BullModule.forRootAsync({
+            imports: [ProducerConnectionModule.forRoot(config)],
+            useFactory: (producer: ProducerConnection) => ({ connection: producer.client }),
+            inject: [ProducerConnection],
+          })
+        : BullModule.forRoot({
+            connection: { ...redisConnection(config.redisUrl), maxRetriesPerRequest: null },
+          });
     return {
       module: QueueModule,
-      imports: [BullModule.forRoot({ connection }), BullModule.registerQueue({ name: EXPORT_QUEUE })],
+      imports: [root, BullModule.registerQueue({ name: EXPORT_QUEUE })],
       providers: [
         { provide: ExportQueue, useClass: BullmqExportQueue },
         queueErrorLog(EXPORT_QUEUE, 'ExportQueue'),
       ],
       exports: [ExportQueue, BullModule],
+    };
+  }
+}
+
+/** The producer's own Redis connection (see ProducerConnection): BullMQ leaves it open, its shutdown hook closes it. */
+@Module({})
+class ProducerConnectionModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ProducerConnectionModule,
+      providers: [{ provide: ProducerConnection, useFactory: () => new ProducerConnection(config.redisUrl) }],
+      exports: [ProducerConnection],
     };
   }
 }

@@ -1,10 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { UploadOptions } from '@app/application';
 import {
   azuriteConfig,
   blobNames,
@@ -16,40 +14,11 @@ import {
 } from '../../../../test/support/azurite';
 import { classifyFailure } from '../errors/failure-kind';
 import { AZURE_BLOCK_SIZE, AZURE_BLOCKS_IN_FLIGHT, AzureBlobFileStorage } from './azure-blob-file-storage';
+import { CSV_UPLOAD, fileStorageContract, generated, MiB, sha256Of } from './testing/file-storage-contract';
 
 jest.setTimeout(20_000);
 
-const MiB = 1024 * 1024;
-const csv: UploadOptions = {
-  contentType: 'text/csv; charset=utf-8',
-  fileName: 'tickets été.csv',
-};
-
-/** `size` random bytes in 64 KiB chunks (never held in memory at once), hashed as they are produced. */
-function generated(size: number): { stream: Readable; sha256: () => string } {
-  const hash = createHash('sha256');
-  function* chunks(): Generator<Buffer> {
-    for (let left = size; left > 0;) {
-      const chunk = randomBytes(Math.min(left, 64 * 1024));
-      hash.update(chunk);
-      left -= chunk.length;
-      yield chunk;
-    }
-  }
-  return { stream: Readable.from(chunks()), sha256: () => hash.digest('hex') };
-}
-
-async function sha256Of(stream: Readable): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve: (value: T) => void = () => undefined;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
+const csv = CSV_UPLOAD;
 
 describe('AzureBlobFileStorage (Azurite behind a recording proxy)', () => {
   let azurite: AzuriteServer;
@@ -58,6 +27,9 @@ describe('AzureBlobFileStorage (Azurite behind a recording proxy)', () => {
   const newKey = (name = 'tickets.csv'): string => `exports/tenant/${randomUUID()}/1/${name}`;
   const operationsFor = (key: string) =>
     proxy.requests.filter((r) => r.key === key).map((r) => [r.operation, r.status]);
+  /** The requests that wrote `key` (its reads left out). */
+  const uploadsOf = (key: string) =>
+    operationsFor(key).filter(([operation]) => operation !== 'GetBlob' && operation !== 'GetBlobProperties');
   const properties = (key: string) => containerOf(azurite.azure).getBlockBlobClient(key).getProperties();
 
   beforeAll(async () => {
@@ -73,98 +45,43 @@ describe('AzureBlobFileStorage (Azurite behind a recording proxy)', () => {
     await azurite?.close();
   });
 
-  it('stages a 10 MiB object in 2 MiB blocks, at most 2 in flight, journaled before the first, then commits', async () => {
-    const key = newKey();
-    const data = generated(10 * MiB);
-    const started: { uploadId: string; requestsBefore: number }[] = [];
-    const upload = await storage.beginUpload(key, {
-      ...csv,
-      onStarted: async (uploadId) => {
-        await new Promise((r) => setTimeout(r, 200)); // a slow durable write: the blocks must wait for it
-        started.push({ uploadId, requestsBefore: proxy.requests.filter((r) => r.key === key).length });
+  fileStorageContract({
+    provider: 'azure',
+    subject: () => ({
+      storage,
+      bucket: azurite.container,
+      received: (key) => proxy.requests.filter((r) => r.key === key).length,
+      leftovers: (key) => blobNames(azurite.azure, key),
+      metadata: async (key) => {
+        const meta = await properties(key);
+        return { contentType: meta.contentType, contentDisposition: meta.contentDisposition };
       },
-    });
-
-    await pipeline(data.stream, upload.body);
-    const stored = await upload.done();
-
-    expect(stored).toEqual({ provider: 'azure', bucket: azurite.container, key, sizeBytes: 10 * MiB });
-    expect(started).toHaveLength(1);
-    expect(started[0].uploadId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(started[0].requestsBefore).toBe(0);
-    expect(operationsFor(key)).toEqual([
-      ...Array.from({ length: Math.ceil((10 * MiB) / AZURE_BLOCK_SIZE) }, () => ['StageBlock', 201]),
-      ['CommitBlockList', 201],
-    ]);
-    expect(proxy.peakStagesInFlight).toBeLessThanOrEqual(AZURE_BLOCKS_IN_FLIGHT);
-    const { stream, sizeBytes } = await storage.openRead(key);
-    expect(sizeBytes).toBe(10 * MiB);
-    expect(await sha256Of(stream)).toBe(data.sha256());
-    const meta = await properties(key);
-    expect(meta.contentType).toBe(csv.contentType);
-    expect(meta.contentDisposition).toBe(
-      `attachment; filename="tickets ete.csv"; filename*=UTF-8''tickets%20%C3%A9t%C3%A9.csv`,
-    );
-    expect(meta.metadata).toEqual({ exportuploadid: started[0].uploadId });
-  });
-
-  it('sends an object of at most one block as a single Put Blob, journaled first', async () => {
-    for (const size of [1234, AZURE_BLOCK_SIZE, 0]) {
-      const key = newKey('small.json');
-      const data = generated(size);
-      const onStarted = jest.fn(() => Promise.resolve());
-      const upload = await storage.beginUpload(key, {
-        contentType: 'application/json',
-        fileName: 'small.json',
-        onStarted,
-      });
-      await pipeline(data.stream, upload.body);
-      expect(await upload.done()).toMatchObject({ key, sizeBytes: size });
-      expect(onStarted).toHaveBeenCalledTimes(1);
-      expect(operationsFor(key)).toEqual([['PutBlob', 201]]);
-      const read = await storage.openRead(key);
-      expect(read.sizeBytes).toBe(size);
-      expect(await sha256Of(read.stream)).toBe(data.sha256());
-      expect(await properties(key)).toMatchObject({
-        contentType: 'application/json',
-        contentDisposition: `attachment; filename="small.json"; filename*=UTF-8''small.json`,
-      });
-    }
-  });
-
-  it('abort() mid-stream rejects the writer and done(), and leaves no blob', async () => {
-    const key = newKey();
-    const started = deferred<string>();
-    const upload = await storage.beginUpload(key, {
-      ...csv,
-      onStarted: (uploadId) => Promise.resolve(started.resolve(uploadId)),
-    });
-    const writerRejects = expect(
-      pipeline(generated(Number.MAX_SAFE_INTEGER).stream, upload.body),
-    ).rejects.toThrow();
-    const doneRejects = expect(upload.done()).rejects.toMatchObject({ code: 'STORAGE.UPLOAD_ABORTED' });
-    await started.promise;
-    await new Promise((r) => setTimeout(r, 300)); // blocks are being staged
-
-    await upload.abort();
-
-    await writerRejects;
-    await doneRejects;
-    const operations = operationsFor(key).map(([operation]) => operation);
-    expect(operations.length).toBeGreaterThan(0);
-    expect(new Set(operations)).toEqual(new Set(['StageBlock']));
-    await expect(storage.openRead(key)).rejects.toMatchObject({ code: 'STORAGE.NOT_FOUND' });
-    expect(await blobNames(azurite.azure, key)).toEqual([]);
-    await expect(upload.abort()).resolves.toBeUndefined(); // safe twice
-  });
-
-  it('abort() after done() deletes the committed blob', async () => {
-    const key = newKey();
-    const upload = await storage.beginUpload(key, csv);
-    upload.body.end('id,title\r\n');
-    await upload.done();
-    await upload.abort();
-    expect(await blobNames(azurite.azure, key)).toEqual([]);
+      requestCount: () => proxy.requests.length,
+    }),
+    newKey,
+    largeBytes: 10 * MiB,
+    smallSizes: [1234, AZURE_BLOCK_SIZE, 0],
+    async afterLargeUpload(key, uploadId) {
+      // Staged in blocks, at most AZURE_BLOCKS_IN_FLIGHT at once, then committed; the upload id is on the blob.
+      expect(uploadId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(uploadsOf(key)).toEqual([
+        ...Array.from({ length: Math.ceil((10 * MiB) / AZURE_BLOCK_SIZE) }, () => ['StageBlock', 201]),
+        ['CommitBlockList', 201],
+      ]);
+      expect(proxy.peakStagesInFlight).toBeLessThanOrEqual(AZURE_BLOCKS_IN_FLIGHT);
+      expect((await properties(key)).metadata).toEqual({ exportuploadid: uploadId });
+    },
+    afterSmallUpload(key, _size, onStartedCalls) {
+      // At most one block: a single Put Blob, journaled first.
+      expect(onStartedCalls).toBe(1);
+      expect(uploadsOf(key)).toEqual([['PutBlob', 201]]);
+    },
+    afterAbortMidStream(key) {
+      // Blocks were staged, none committed.
+      const operations = operationsFor(key).map(([operation]) => operation);
+      expect(operations.length).toBeGreaterThan(0);
+      expect(new Set(operations)).toEqual(new Set(['StageBlock']));
+    },
   });
 
   it('fails without sending anything when onStarted fails, and done() reports that failure', async () => {
@@ -202,32 +119,6 @@ describe('AzureBlobFileStorage (Azurite behind a recording proxy)', () => {
       code: 'STORAGE.INVALID_UPLOAD_ID',
     });
   });
-
-  it('delete() is idempotent and openRead() of a missing key is STORAGE.NOT_FOUND', async () => {
-    const key = newKey();
-    const upload = await storage.beginUpload(key, csv);
-    upload.body.end('x');
-    await upload.done();
-    await storage.delete(key);
-    await storage.delete(key);
-    await expect(storage.openRead(key)).rejects.toMatchObject({ code: 'STORAGE.NOT_FOUND' });
-    await expect(storage.openRead(newKey('never-written.csv'))).rejects.toMatchObject({
-      code: 'STORAGE.NOT_FOUND',
-    });
-  });
-
-  it.each(['../x', '/etc/passwd', 'a/../../b', 'a\\b', 'a\0b', '', 'a//b', './a'])(
-    'refuses the key %j without sending anything',
-    async (key) => {
-      const sent = proxy.requests.length;
-      const invalid = { code: 'STORAGE.INVALID_KEY' };
-      await expect(storage.beginUpload(key, csv)).rejects.toMatchObject(invalid);
-      await expect(storage.openRead(key)).rejects.toMatchObject(invalid);
-      await expect(storage.delete(key)).rejects.toMatchObject(invalid);
-      await expect(storage.abortUpload(key, randomUUID())).rejects.toMatchObject(invalid);
-      expect(proxy.requests.length).toBe(sent);
-    },
-  );
 
   it('rides out 500, 503 ServerBusy, 408, 429 and a reset connection with retries and backoff', async () => {
     const key = newKey();

@@ -1,17 +1,15 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { UploadOptions } from '@app/application';
-import { DomainError } from '@app/domain';
 import {
   startRecordingProxy,
   startS3Server,
@@ -20,43 +18,14 @@ import {
 } from '../../../../test/support/s3';
 import { FaultProxy } from '../../../../test/support/fault-proxy';
 import { S3_PART_SIZE, S3FileStorage } from './s3-file-storage';
+import { CSV_UPLOAD, fileStorageContract, generated, MiB, sha256Of } from './testing/file-storage-contract';
 
 jest.setTimeout(20_000);
 
-const MiB = 1024 * 1024;
 /** The part numbers of a multipart upload of `bytes` bytes, as sorted strings sort them. */
 const partNumbers = (bytes: number): number[] =>
   Array.from({ length: Math.ceil(bytes / S3_PART_SIZE) }, (_, i) => i + 1).sort();
-const csv: UploadOptions = {
-  contentType: 'text/csv; charset=utf-8',
-  fileName: 'tickets été.csv',
-};
-
-/** `size` random bytes in 64 KiB chunks (never held in memory at once), hashed as they are produced. */
-function generated(size: number): { stream: Readable; sha256: () => string } {
-  const hash = createHash('sha256');
-  function* chunks(): Generator<Buffer> {
-    for (let left = size; left > 0;) {
-      const chunk = randomBytes(Math.min(left, 64 * 1024));
-      hash.update(chunk);
-      left -= chunk.length;
-      yield chunk;
-    }
-  }
-  return { stream: Readable.from(chunks()), sha256: () => hash.digest('hex') };
-}
-
-async function sha256Of(stream: Readable): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve: (value: T) => void = () => undefined;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
+const csv = CSV_UPLOAD;
 
 describe('S3FileStorage (s3rver behind a recording proxy)', () => {
   let server: S3TestServer;
@@ -68,6 +37,9 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
   const eventsOf = (uploadId: string) =>
     proxy.events.filter((e) => e.uploadId === uploadId).map((e) => e.type);
   const requestsFor = (key: string) => proxy.requests.filter((r) => r.key === key);
+  /** The requests that wrote `key` (its reads left out). */
+  const uploadsOf = (key: string) =>
+    requestsFor(key).filter((r) => r.operation !== 'GetObject' && r.operation !== 'HeadObject');
 
   beforeAll(async () => {
     server = await startS3Server();
@@ -97,101 +69,45 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
     await server.close();
   });
 
-  it('streams a 40 MiB object as a multipart upload, recording the UploadId before any part is sent', async () => {
-    const key = newKey();
-    const data = generated(40 * MiB);
-    const started: { uploadId: string; partsSentBefore: number }[] = [];
-    const upload = await storage.beginUpload(key, {
-      ...csv,
-      onStarted: async (uploadId) => {
-        await new Promise((r) => setTimeout(r, 200)); // a slow durable write: the parts must wait for it
-        started.push({
-          uploadId,
-          partsSentBefore: proxy.requests.filter((r) => r.uploadId === uploadId).length,
-        });
+  fileStorageContract({
+    provider: 's3',
+    subject: () => ({
+      storage,
+      bucket: server.bucket,
+      received: (_key, uploadId) => proxy.requests.filter((r) => r.uploadId === uploadId).length,
+      leftovers: async (key) =>
+        (
+          (await raw.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: key }))).Contents ?? []
+        ).map((o) => o.Key ?? ''),
+      metadata: async (key) => {
+        const meta = await head(key);
+        return { contentType: meta.ContentType, contentDisposition: meta.ContentDisposition };
       },
-    });
-
-    await pipeline(data.stream, upload.body);
-    const stored = await upload.done();
-
-    expect(stored).toEqual({ provider: 's3', bucket: server.bucket, key, sizeBytes: 40 * MiB });
-    const [create] = proxy.events.filter((e) => e.key === key && e.type === 'create');
-    expect(started).toEqual([{ uploadId: create.uploadId, partsSentBefore: 0 }]);
-    expect(eventsOf(create.uploadId)).toEqual(['create', 'complete']);
-    expect(
-      requestsFor(key)
-        .filter((r) => r.operation === 'UploadPart')
-        .map((r) => r.partNumber)
-        .sort(),
-    ).toEqual(partNumbers(40 * MiB)); // full parts, then the rest
-    const { stream, sizeBytes } = await storage.openRead(key);
-    expect(sizeBytes).toBe(40 * MiB);
-    expect(await sha256Of(stream)).toBe(data.sha256());
-    const meta = await head(key);
-    expect(meta.ContentType).toBe(csv.contentType);
-    expect(meta.ContentDisposition).toBe(
-      `attachment; filename="tickets ete.csv"; filename*=UTF-8''tickets%20%C3%A9t%C3%A9.csv`,
-    );
-  });
-
-  it('sends an object of at most one part size as a single PutObject, without onStarted', async () => {
-    const small = newKey('small.json');
-    const exact = newKey('exact.csv');
-    const onStarted = jest.fn(() => Promise.resolve());
-    for (const [key, size] of [
-      [small, 1234],
-      [exact, S3_PART_SIZE],
-    ] as const) {
-      const data = generated(size);
-      const upload = await storage.beginUpload(key, {
-        contentType: 'application/json',
-        fileName: 'small.json',
-        onStarted,
-      });
-      await pipeline(data.stream, upload.body);
-      expect(await upload.done()).toMatchObject({ key, sizeBytes: size });
-      expect(requestsFor(key).map((r) => [r.operation, r.status])).toEqual([['PutObject', 200]]);
-      const read = await storage.openRead(key);
-      expect(read.sizeBytes).toBe(size);
-      expect(await sha256Of(read.stream)).toBe(data.sha256());
-      expect((await head(key)).ContentType).toBe('application/json');
-      expect((await head(key)).ContentDisposition).toBe(
-        `attachment; filename="small.json"; filename*=UTF-8''small.json`,
-      );
-    }
-    expect(onStarted).not.toHaveBeenCalled();
-  });
-
-  it('stores an empty object', async () => {
-    const key = newKey('empty.csv');
-    const upload = await storage.beginUpload(key, csv);
-    upload.body.end();
-    expect(await upload.done()).toMatchObject({ sizeBytes: 0 });
-    expect((await storage.openRead(key)).sizeBytes).toBe(0);
-  });
-
-  it('abort() mid-stream rejects the writer and done(), aborts the multipart upload and leaves no object', async () => {
-    const key = newKey();
-    const started = deferred<string>();
-    const upload = await storage.beginUpload(key, {
-      ...csv,
-      onStarted: (uploadId) => Promise.resolve(started.resolve(uploadId)),
-    });
-    // An endless export; expect(...) subscribes at once, so the rejection is never "unhandled".
-    const writerRejects = expect(
-      pipeline(generated(Number.MAX_SAFE_INTEGER).stream, upload.body),
-    ).rejects.toThrow();
-    const doneRejects = expect(upload.done()).rejects.toMatchObject({ code: 'STORAGE.UPLOAD_ABORTED' });
-    const uploadId = await started.promise;
-
-    await upload.abort();
-
-    await writerRejects;
-    await doneRejects;
-    expect(eventsOf(uploadId)).toEqual(['create', 'abort']);
-    await expect(storage.openRead(key)).rejects.toMatchObject({ code: 'STORAGE.NOT_FOUND' });
-    await expect(upload.abort()).resolves.toBeUndefined(); // safe twice
+      requestCount: () => proxy.requests.length,
+    }),
+    newKey,
+    largeBytes: 40 * MiB,
+    smallSizes: [1234, S3_PART_SIZE, 0],
+    afterLargeUpload(key, uploadId) {
+      // The id onStarted got is the multipart upload's; full parts, then the rest; completed.
+      const [create] = proxy.events.filter((e) => e.key === key && e.type === 'create');
+      expect(uploadId).toBe(create.uploadId);
+      expect(eventsOf(create.uploadId)).toEqual(['create', 'complete']);
+      expect(
+        requestsFor(key)
+          .filter((r) => r.operation === 'UploadPart')
+          .map((r) => r.partNumber)
+          .sort(),
+      ).toEqual(partNumbers(40 * MiB));
+    },
+    afterSmallUpload(key, _size, onStartedCalls) {
+      // At most one part size: a single PutObject, no multipart upload, so no onStarted.
+      expect(uploadsOf(key).map((r) => [r.operation, r.status])).toEqual([['PutObject', 200]]);
+      expect(onStartedCalls).toBe(0);
+    },
+    afterAbortMidStream(_key, uploadId) {
+      expect(eventsOf(uploadId)).toEqual(['create', 'abort']);
+    },
   });
 
   it('abort() before the first part is full sends nothing at all', async () => {
@@ -201,15 +117,6 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
     await upload.abort();
     await expect(upload.done()).rejects.toMatchObject({ code: 'STORAGE.UPLOAD_ABORTED' });
     expect(requestsFor(key)).toEqual([]);
-  });
-
-  it('abort() after done() deletes the committed object', async () => {
-    const key = newKey();
-    const upload = await storage.beginUpload(key, csv);
-    upload.body.end('id,title\r\n');
-    await upload.done();
-    await upload.abort();
-    await expect(storage.openRead(key)).rejects.toMatchObject({ code: 'STORAGE.NOT_FOUND' });
   });
 
   it('aborts the multipart upload when onStarted fails, and done() reports that failure', async () => {
@@ -256,33 +163,6 @@ describe('S3FileStorage (s3rver behind a recording proxy)', () => {
         .map((r) => r.status),
     ).toEqual([204, 404, 404]);
   });
-
-  it('delete() is idempotent and openRead() of a missing key is STORAGE.NOT_FOUND', async () => {
-    const key = newKey();
-    const upload = await storage.beginUpload(key, csv);
-    upload.body.end('x');
-    await upload.done();
-    await storage.delete(key);
-    await storage.delete(key);
-    await expect(storage.openRead(key)).rejects.toBeInstanceOf(DomainError);
-    await expect(storage.openRead(key)).rejects.toMatchObject({ code: 'STORAGE.NOT_FOUND' });
-    await expect(storage.openRead(newKey('never-written.csv'))).rejects.toMatchObject({
-      code: 'STORAGE.NOT_FOUND',
-    });
-  });
-
-  it.each(['../x', '/etc/passwd', 'a/../../b', 'a\\b', 'a\0b', '', 'a//b', './a'])(
-    'refuses the key %j without sending anything',
-    async (key) => {
-      const sent = proxy.requests.length;
-      const invalid = { code: 'STORAGE.INVALID_KEY' };
-      await expect(storage.beginUpload(key, csv)).rejects.toMatchObject(invalid);
-      await expect(storage.openRead(key)).rejects.toMatchObject(invalid);
-      await expect(storage.delete(key)).rejects.toMatchObject(invalid);
-      await expect(storage.abortUpload(key, 'id')).rejects.toMatchObject(invalid);
-      expect(proxy.requests.length).toBe(sent);
-    },
-  );
 
   it('rides out two transient UploadPart failures with the SDK retries', async () => {
     const key = newKey();
