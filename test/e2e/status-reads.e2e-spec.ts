@@ -1,4 +1,9 @@
-import { GLOBEX, RedisJobChangePublisher, TypeormExportJobRepository } from '@app/infrastructure';
+import {
+  CachedExportJobReadModel,
+  GLOBEX,
+  RedisJobChangePublisher,
+  TypeormExportJobRepository,
+} from '@app/infrastructure';
 import type { Pool } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -84,6 +89,23 @@ describe('status reads over HTTP', () => {
       proven = Date.now() - startedAt < MAX_AGE_MS;
     }
     expect(proven).toBe(true);
+  });
+
+  it("reads its own write: this API's own announcements drop the held job at once, before Redis echoes them", async () => {
+    const cache = api.app.get(CachedExportJobReadModel);
+    const own = api.app.get(RedisJobChangePublisher);
+    const job = await insertJob(dataSource, api.storage, {
+      tenant: acme,
+      requester: 'agent',
+      status: 'running',
+    });
+    await poll(job.id, as(acme, 'agent'));
+    expect(cache.size).toBeGreaterThan(0);
+    const held = cache.size;
+    own.publish({ tenantId: acme.id, jobId: job.id }); // what the repository does after a commit (e.g. a cancel)
+    expect(cache.size).toBe(held - 1); // synchronously: the next poll cannot be answered from memory
+    await request(api.baseUrl).post(`/export-jobs/${job.id}/cancel`).set(as(acme, 'agent')).expect(200);
+    expect((await poll(job.id, as(acme, 'agent'))).body).toMatchObject({ status: 'cancelled' });
   });
 
   it('shows a change nobody announced within 1 s, and the ETag of an unchanged job stays the same', async () => {

@@ -1,5 +1,6 @@
 import {
   CachedExportJobReadModel,
+  RedisJobChangePublisher,
   RedisJobChangeSubscriber,
   SystemClock,
   TypeormExportJobReadModel,
@@ -139,9 +140,12 @@ export class ApiModule {
         // Job reads (polls, event streams) from memory between announced changes; see CachedExportJobReadModel.
         {
           provide: CachedExportJobReadModel,
-          useFactory: (dataSource: DataSource) =>
-            new CachedExportJobReadModel(new TypeormExportJobReadModel(dataSource)),
-          inject: [DataSource],
+          useFactory: (dataSource: DataSource, ownChanges: RedisJobChangePublisher) => {
+            const cache = new CachedExportJobReadModel(new TypeormExportJobReadModel(dataSource));
+            ownChanges.alsoNotify(cache); // this process's writes, before their message comes back from Redis
+            return cache;
+          },
+          inject: [DataSource, RedisJobChangePublisher],
         },
         { provide: ExportJobReadModel, useExisting: CachedExportJobReadModel },
         {

@@ -62,6 +62,8 @@ export class DatabaseModule {
           useFactory: () =>
             new JobChangePublisherLifecycle(config.redisUrl, new Logger('JobChangePublisher')),
         },
+        // The same publisher, for a process that also listens to its own changes (the API's job read cache).
+        { provide: RedisJobChangePublisher, useExisting: JobChangePublisherLifecycle },
         {
           provide: ExportJobRepository,
           useFactory: (ds: DataSource, changes: JobChangePublisherLifecycle) =>
@@ -74,7 +76,7 @@ export class DatabaseModule {
           inject: [DataSource],
         })),
       ],
-      exports: [ExportJobRepository, ...ADAPTERS.map(({ provide }) => provide)],
+      exports: [ExportJobRepository, RedisJobChangePublisher, ...ADAPTERS.map(({ provide }) => provide)],
     };
   }
 }
