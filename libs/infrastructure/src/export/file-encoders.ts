@@ -1,5 +1,5 @@
 import { type Duplex, Transform, type TransformCallback } from 'node:stream';
-import type { ExportFormat, TicketColumn } from '@app/domain';
+import type { ExportColumn, ExportFormat } from '@app/domain';
 import { format as csvFormat } from 'fast-csv';
 import { type PdfPageSize, XLSX_MAX_SHEET_ROWS } from '../config/app-config';
 import { type CopyTextBatch, splitCopyRows, unescapeCopyCell } from './copy-text';
@@ -74,7 +74,7 @@ class JoinedChunks extends Transform {
  * array). It costs more CPU than the one-pass encoder it replaces, which used fast-csv's private field formatter
  * (200k rows into a local file: 0.83 s against 0.58 s); writing each batch with writeToString costs more still.
  */
-function csvEncoder(columns: readonly TicketColumn[]): [Transform, Transform, Transform] {
+function csvEncoder(columns: readonly ExportColumn[]): [Transform, Transform, Transform] {
   const csv = csvFormat<string[], string[]>(CSV_OPTIONS);
   csv.write(columns.map((column) => column.label));
   return [new CopyTextRows(), csv, new JoinedChunks()];
@@ -146,7 +146,7 @@ export async function loadFileEncoder(format: ExportFormat): Promise<void> {
  */
 export function fileEncoder(
   format: ExportFormat,
-  columns: readonly TicketColumn[],
+  columns: readonly ExportColumn[],
   options: FileEncoderOptions = DEFAULT_FILE_ENCODER_OPTIONS,
   /** The title block of a PDF file (its page size comes from `options`). */
   pdf?: Omit<PdfDocumentInfo, 'pageSize'>,

@@ -1,12 +1,12 @@
 import { pipeline, type Readable } from 'node:stream';
 import { type ExportFile, type ExportFileRequest, ExportFileSource } from '@app/application';
-import { findTicketColumn, type TicketColumn } from '@app/domain';
+import { exportSourceDefinition } from '@app/domain';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { PG_QUERY_TIMEOUT_MS } from '../persistence/pg-connection';
-import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
+import { EXPORT_SOURCE_SQL } from '../export-sources/registry';
+import type { ExportSourceSql, SourceSqlRequest } from '../export-sources/source-sql';
 import { CopyTextBatches } from './copy-text';
-import { exportProjection } from './export-projection';
 import {
   DEFAULT_FILE_ENCODER_OPTIONS,
   fileEncoder,
@@ -43,7 +43,8 @@ function stalledCopy(idleMs: number): Error {
 /**
  * Export files read from ONE snapshot: a REPEATABLE READ READ ONLY transaction holds for the whole attempt, so the
  * count and every row see the database as of one instant, whatever is inserted, updated or deleted meanwhile.
- * The format is decided here, once: Postgres formats the cells (exportProjection) and sends the rows through COPY
+ * The source's SQL (export-sources/registry.ts) decides the rows, their order and columns; the format is decided
+ * here, once: Postgres formats the cells (export-projection.ts) and sends the rows through COPY
  * in text format; Node cuts them into batches of at most `batchSize` rows and the format's encoder writes the file.
  */
 export class PgExportFileSource extends ExportFileSource {
@@ -69,20 +70,14 @@ export class PgExportFileSource extends ExportFileSource {
         ),
       );
       const { rows } = await client.query<{ at: Date }>(timed('SELECT now() AS at', [], PG_QUERY_TIMEOUT_MS));
-      const builder = new TicketQueryBuilder(request.query, {
-        tenantId: request.tenantId,
-        me: request.requesterId,
-        now: request.requestedAt,
-        timezone: request.query.timezone,
-        cutoff: request.requestedAt,
-      });
-      const count = builder.count();
+      const sql = EXPORT_SOURCE_SQL[request.source];
+      const count = sql.count(request);
       const counted = await client.query<{ count: string }>(
         timed(count.text, count.values, this.timeouts.longQueryTimeoutMs),
       );
       return new PgExportFile(
         client,
-        builder,
+        sql,
         request,
         rows[0].at,
         Number(counted.rows[0].count),
@@ -104,8 +99,8 @@ class PgExportFile implements ExportFile {
 
   constructor(
     private readonly client: PoolClient,
-    private readonly builder: TicketQueryBuilder,
-    private readonly request: ExportFileRequest,
+    private readonly sql: ExportSourceSql,
+    private readonly request: ExportFileRequest & SourceSqlRequest,
     readonly snapshotAt: Date,
     readonly totalRows: number,
     private readonly batchSize: number,
@@ -121,19 +116,20 @@ class PgExportFile implements ExportFile {
     if (this.batches) throw new Error('bytes() may be called once per export file');
     const { format, query } = this.request;
     const batches = (this.batches = new CopyTextBatches(this.batchSize));
-    const columns = query.columns
-      .map((key) => findTicketColumn(key))
-      .filter((c): c is TicketColumn => c !== undefined);
+    const columns = this.sql.columns(query);
+    // Sheets are named after the source ("Tickets", "Audit log", ...), the XLSX layout's name otherwise.
+    const label = exportSourceDefinition(this.request.source).label;
+    const options = { ...this.encoderOptions, xlsx: { ...this.encoderOptions.xlsx, sheetName: label } };
     const stages = fileEncoder(
       format,
       columns,
-      this.encoderOptions,
+      this.request.source === 'tickets' ? this.encoderOptions : options,
       format === 'pdf' ? this.pdfInfo() : undefined,
     );
     const file = stages[stages.length - 1];
     // An error anywhere, or the reader destroying the file, destroys every stage (the COPY too, below).
     pipeline([batches, ...stages], () => undefined);
-    const copy = this.builder.copySelect(exportProjection(format, query.columns));
+    const copy = this.sql.copy(this.request, format);
     this.client.query(timed(copy.setup.text, copy.setup.values, PG_QUERY_TIMEOUT_MS)).then(
       () => {
         if (this.closed) {
@@ -161,7 +157,8 @@ class PgExportFile implements ExportFile {
   private pdfInfo(): Omit<PdfDocumentInfo, 'pageSize'> {
     const { query, requesterEmail } = this.request;
     return {
-      viewName: query.viewName,
+      // The title: the view's name, else the source's ("Tickets", "Audit log", ...).
+      viewName: query.viewName ?? exportSourceDefinition(this.request.source).label,
       requestedBy: requesterEmail,
       snapshotAt: this.snapshotAt,
       timezone: query.timezone,

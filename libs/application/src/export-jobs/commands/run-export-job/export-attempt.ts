@@ -67,6 +67,7 @@ export class ExportAttempt {
         requesterId: job.requestedById,
         requesterEmail: job.requestedByEmail,
         requestedAt: job.requestedAt,
+        source: job.source,
         query: job.query,
         format: job.format,
       });
