@@ -177,7 +177,9 @@ async function exportAndDownload(
   let job: ExportJobResource | null = null;
   let ended = false;
   try {
-    job = await requestExport(client, { viewId: view.id, format: 'csv' }, signal);
+    // Tickets: the view, as the SPA exports it; another source: all its rows (the admin's tenant), as CSV.
+    const body = options.source === 'tickets' ? { viewId: view.id } : { source: options.source };
+    job = await requestExport(client, { ...body, format: 'csv' }, signal);
     progress.update(job);
     const completed = await client
       .waitForExportJob(job.id, { interval: 'retry-after', onUpdate: (update) => progress.update(update) })

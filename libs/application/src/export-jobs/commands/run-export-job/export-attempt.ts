@@ -175,7 +175,12 @@ export class ExportAttempt {
           actorId: null,
           action: 'export.completed',
           jobId: job.id,
-          details: { rows: file.rowsRead, bytes: record.sizeBytes, attempts: job.attempts },
+          details: {
+            source: job.source,
+            rows: file.rowsRead,
+            bytes: record.sizeBytes,
+            attempts: job.attempts,
+          },
         },
       ],
     });
