@@ -153,7 +153,11 @@ async function runDemo(ctx: DemoContext): Promise<DemoDone> {
 
   const client = new ExportServiceClient(ctx.stack.baseUrl, token, signal);
   const view = pickView(await client.listTicketViews());
-  say(`exporting view "${view.name}" (${view.id}) as ${ADMIN} to CSV`);
+  say(
+    ctx.options.source === 'tickets'
+      ? `exporting view "${view.name}" (${view.id}) as ${ADMIN} to CSV`
+      : `exporting source ${ctx.options.source} as ${ADMIN} to CSV`,
+  );
   return { summary: await exportAndDownload(ctx, client, view), user };
 }
 
