@@ -11,7 +11,15 @@ import { ExportQueue } from '@app/application';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
 import request from 'supertest';
-import { bearer, bytesBody, cancelActiveJobs, insertJob, startApi, type StartedApi, tokenFor } from '../support/api';
+import {
+  bearer,
+  bytesBody,
+  cancelActiveJobs,
+  insertJob,
+  startApi,
+  type StartedApi,
+  tokenFor,
+} from '../support/api';
 import { testDataSource, testPool } from '../support/database';
 import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { readCsv } from '../support/file-readers';
