@@ -124,12 +124,12 @@ describe('export sources', () => {
       key: 'audit-events',
       label: 'Audit log',
       formats: ['csv', 'json', 'ndjson', 'xlsx', 'pdf'],
-      columns: expect.arrayContaining([{ key: 'time', label: 'Time', type: 'date' }]),
+      columns: expect.arrayContaining([{ key: 'time', label: 'Time', type: 'date' }]) as unknown,
       defaultColumns: ['time', 'actorEmail', 'action', 'jobId', 'ip', 'userAgent', 'details'],
       filterFields: [
         { key: 'time', type: 'date', operators: ['after', 'before', 'on_or_after', 'on_or_before'] },
         { key: 'action', type: 'choice', operators: ['is', 'is_not', 'is_any_of', 'is_none_of'] },
-        { key: 'actor', type: 'text', operators: expect.arrayContaining(['eq', 'is_empty']) },
+        { key: 'actor', type: 'text', operators: expect.arrayContaining(['eq', 'is_empty']) as unknown },
       ],
     });
     expect((await request(api.baseUrl).get('/export-sources')).status).toBe(401);

@@ -78,7 +78,7 @@ describe('export source registry', () => {
 describe('parsing a request of a record source', () => {
   it('names an unknown source', () => {
     expect(failures(() => parseExportRequest({ source: 'invoices' }, null))).toEqual([
-      { field: 'source', message: expect.stringContaining('tickets, audit-events, users') },
+      { field: 'source', message: expect.stringContaining('tickets, audit-events, users') as string },
     ]);
   });
 
@@ -188,7 +188,7 @@ describe('ticket-analytics (domain part)', () => {
     ['a reversed range', range('2026-02-01', '2026-01-31'), 'filters.and[1].value'],
     ['a date-time bound', range('2026-01-01T00:00:00Z', '2026-01-31'), 'filters.and[0].value'],
   ])('refuses %s, naming the field', (_, filters, field) => {
-    expect(failures(() => parse(filters))).toEqual([{ field, message: expect.any(String) }]);
+    expect(failures(() => parse(filters))).toEqual([{ field, message: expect.any(String) as string }]);
   });
 
   it('needs ImportExportTickets to request', () => {

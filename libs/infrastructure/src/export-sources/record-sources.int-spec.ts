@@ -1,4 +1,4 @@
-import { type ExportFormat, type ExportJobQuery, type ExportSource, parseExportRequest } from '@app/domain';
+import { type ExportFormat, type ExportSource, parseExportRequest } from '@app/domain';
 import type { ExportFileRequest } from '@app/application';
 import type { Pool } from 'pg';
 import { testPool } from '../../../../test/support/database';
@@ -72,7 +72,7 @@ describe('record sources through the export file source', () => {
       requestedAt,
       source,
       format,
-      query: query as ExportJobQuery,
+      query: query,
     };
   };
 
@@ -245,7 +245,7 @@ describe('record sources through the export file source', () => {
       const { query } = parseExportRequest({ source: 'users', columns: all, timezone: ZONE }, null);
       const { EXPORT_SOURCE_SQL } = await import('./registry');
       for (const format of ['csv', 'json'] as const) {
-        const request = { ...requestOf('users', format), query: query as ExportJobQuery };
+        const request = { ...requestOf('users', format), query: query };
         const copy = EXPORT_SOURCE_SQL.users.copy(request, format);
         await client.query(copy.setup.text, copy.setup.values);
         const { rows } = await client.query<Record<string, string>>(copy.text);
