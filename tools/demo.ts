@@ -153,7 +153,11 @@ async function runDemo(ctx: DemoContext): Promise<DemoDone> {
 
   const client = new ExportServiceClient(ctx.stack.baseUrl, token, signal);
   const view = pickView(await client.listTicketViews());
-  say(`exporting view "${view.name}" (${view.id}) as ${ADMIN} to CSV`);
+  say(
+    ctx.options.source === 'tickets'
+      ? `exporting view "${view.name}" (${view.id}) as ${ADMIN} to CSV`
+      : `exporting source ${ctx.options.source} as ${ADMIN} to CSV`,
+  );
   return { summary: await exportAndDownload(ctx, client, view), user };
 }
 
@@ -177,7 +181,9 @@ async function exportAndDownload(
   let job: ExportJobResource | null = null;
   let ended = false;
   try {
-    job = await requestExport(client, { viewId: view.id, format: 'csv' }, signal);
+    // Tickets: the view, as the SPA exports it; another source: all its rows (the admin's tenant), as CSV.
+    const body = options.source === 'tickets' ? { viewId: view.id } : { source: options.source };
+    job = await requestExport(client, { ...body, format: 'csv' }, signal);
     progress.update(job);
     const completed = await client
       .waitForExportJob(job.id, { interval: 'retry-after', onUpdate: (update) => progress.update(update) })

@@ -35,7 +35,7 @@ const TEN_THOUSAND = Array.from({ length: 10_000 }, (_, i) => `column${i}`);
 const CASES: readonly Case[] = [
   create('format unknown', { format: 'xls' }, 400, 'format'),
   create('format not a string', { format: 5 }, 400, 'format'),
-  create('source unknown', { source: 'users' }, 400, 'source'),
+  create('source unknown', { source: 'invoices' }, 400, 'source'),
   create('viewId not a UUID', { viewId: 'abc' }, 400, 'viewId'),
   create('viewId not a string', { viewId: 123 }, 400, 'viewId'),
   create('columns not an array', { columns: 'id' }, 400, 'columns'),

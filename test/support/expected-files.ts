@@ -3,7 +3,7 @@
  * engine's SQL projection.
  */
 import { TicketQueryBuilder } from '@app/infrastructure';
-import { type ExportJob, findTicketColumn, type TicketColumn } from '@app/domain';
+import { type ExportJob, findTicketColumn, type TicketColumn, ticketQueryOf } from '@app/domain';
 import type { Pool } from 'pg';
 
 /** A row of the list query: column keys to typed values (id as a string, dates as Date, tags as string[]). */
@@ -15,7 +15,7 @@ export type ListRow = Readonly<Record<string, unknown>>;
  */
 export async function listRows(pool: Pool, job: ExportJob): Promise<ListRow[]> {
   const s = job.toSnapshot();
-  const builder = new TicketQueryBuilder(s.query, {
+  const builder = new TicketQueryBuilder(ticketQueryOf(s.query), {
     tenantId: s.tenantId,
     me: s.requestedById,
     now: s.requestedAt,

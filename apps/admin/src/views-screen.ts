@@ -29,7 +29,8 @@ export const viewsScreen: Screen = (context, viewId) => {
   void Promise.all([allViews(context), context.sources()])
     .then(([views, sources]) => {
       if (!alive) return;
-      const source = sources.find((s) => s.key === 'tickets') ?? sources[0];
+      // Listed only when the caller may export tickets; the list still shows without it (keys as headers).
+      const source = sources.find((s) => s.key === 'tickets') ?? null;
       if (views.length === 0) {
         replace(body, h('p', {}, 'There are no views you may use.'));
         return;
@@ -43,17 +44,23 @@ export const viewsScreen: Screen = (context, viewId) => {
       error.textContent = describeError(failure);
     });
 
-  function renderView(views: TicketView[], view: TicketView, source: ExportSource): void {
+  function renderView(views: TicketView[], view: TicketView, source: ExportSource | null): void {
     const picker = h(
       'select',
       { id: 'view-picker', name: 'view' },
       ...views.map((v) => h('option', { value: v.id, selected: v.id === view.id }, v.name)),
     );
     picker.addEventListener('change', () => context.navigate(`#/views/${picker.value}`));
-    const exportButton = h('button', { type: 'button', class: 'primary' }, 'Export this view…');
-    exportButton.addEventListener('click', () => openExportDialog(context, view, source, exportButton));
+    const exportButton = h(
+      'button',
+      { type: 'button', class: 'primary', hidden: source === null },
+      'Export this view…',
+    );
+    if (source !== null)
+      exportButton.addEventListener('click', () => openExportDialog(context, view, source, exportButton));
 
-    const labels = columnLabels(source);
+    const labels =
+      source === null ? new Map<string, { label: string; type: string }>() : columnLabels(source);
     const rows = h('tbody');
     const count = h('p', { class: 'hint', 'aria-live': 'polite' });
     const more = h('button', { type: 'button', hidden: true }, 'Load more');

@@ -9,16 +9,23 @@ import {
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ProblemDto } from '../http/problem.dto';
 import {
+  type Actor,
+  CONDITION_OPERATORS,
+  type ConditionOperator,
   DEFAULT_TICKET_COLUMNS,
   EXPORT_FORMATS,
   EXPORT_SOURCES,
   type ExportFormat,
   type ExportSource,
-  TICKET_COLUMNS,
+  type ExportSourceDefinition,
+  exportSourcesFor,
   type TicketFieldType,
 } from '@app/domain';
+import { CurrentActor } from '../auth/caller.decorator';
+import { ProblemDto } from '../http/problem.dto';
+
+const FIELD_TYPES = ['number', 'text', 'date', 'choice', 'tags'];
 
 export class SourceColumnDto {
   @ApiProperty({ example: 'creationTime' })
@@ -27,13 +34,30 @@ export class SourceColumnDto {
   @ApiProperty({ example: 'Created' })
   label!: string;
 
-  @ApiProperty({ enum: ['number', 'text', 'date', 'choice', 'tags'], example: 'date' })
+  @ApiProperty({ enum: FIELD_TYPES, example: 'date' })
   type!: TicketFieldType;
+}
+
+export class SourceFilterFieldDto {
+  @ApiProperty({ example: 'creationTime' })
+  key!: string;
+
+  @ApiProperty({ enum: FIELD_TYPES, example: 'date' })
+  type!: TicketFieldType;
+
+  @ApiProperty({ enum: CONDITION_OPERATORS, isArray: true, example: ['before', 'after'] })
+  operators!: ConditionOperator[];
+
+  @ApiProperty({ type: [String], required: false, description: 'The only values the field takes' })
+  values?: string[];
 }
 
 export class ExportSourceDto {
   @ApiProperty({ enum: EXPORT_SOURCES, example: 'tickets' })
   key!: ExportSource;
+
+  @ApiProperty({ example: 'Tickets' })
+  label!: string;
 
   @ApiProperty({ enum: EXPORT_FORMATS, isArray: true, example: [...EXPORT_FORMATS] })
   formats!: ExportFormat[];
@@ -43,6 +67,9 @@ export class ExportSourceDto {
 
   @ApiProperty({ type: [String], example: [...DEFAULT_TICKET_COLUMNS] })
   defaultColumns!: string[];
+
+  @ApiProperty({ type: [SourceFilterFieldDto], description: 'Fields of `filters` and their operators' })
+  filterFields!: SourceFilterFieldDto[];
 }
 
 export class ExportSourceListDto {
@@ -53,17 +80,21 @@ export class ExportSourceListDto {
   nextCursor!: string | null;
 }
 
-const SOURCES: ExportSourceListDto = {
-  items: [
-    {
-      key: 'tickets',
-      formats: [...EXPORT_FORMATS],
-      columns: TICKET_COLUMNS.map(({ key, label, type }) => ({ key, label, type })),
-      defaultColumns: [...DEFAULT_TICKET_COLUMNS],
-    },
-  ],
-  nextCursor: null,
-};
+function sourceDto(definition: ExportSourceDefinition): ExportSourceDto {
+  return {
+    key: definition.key as ExportSource,
+    label: definition.label,
+    formats: [...EXPORT_FORMATS],
+    columns: definition.columns.map(({ key, label, type }) => ({ key, label, type })),
+    defaultColumns: [...definition.defaultColumns],
+    filterFields: definition.filterFields.map(({ key, type, operators, values }) => ({
+      key,
+      type,
+      operators: [...operators],
+      ...(values ? { values: [...values] } : {}),
+    })),
+  };
+}
 
 @ApiTags('export-sources')
 @ApiBearerAuth()
@@ -74,11 +105,14 @@ const SOURCES: ExportSourceListDto = {
 })
 @Controller('export-sources')
 export class ExportSourcesController {
-  /** What can be exported, in which formats and columns: fixed by the domain, the same for every user. */
+  /**
+   * What the caller may export: the sources whose request rule (the domain's registry) admits it, each with its
+   * formats, columns, default columns and filter fields. A caller who may export nothing gets an empty list.
+   */
   @Get()
-  @ApiOperation({ summary: 'What can be exported: sources, formats, columns and default columns' })
+  @ApiOperation({ summary: 'What the caller may export: sources, formats, columns and filter fields' })
   @ApiOkResponse({ type: ExportSourceListDto })
-  list(): ExportSourceListDto {
-    return SOURCES;
+  list(@CurrentActor() actor: Actor): ExportSourceListDto {
+    return { items: exportSourcesFor(actor).map(sourceDto), nextCursor: null };
   }
 }

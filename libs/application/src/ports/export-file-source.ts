@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ExportFormat, ExportJobQuery } from '@app/domain';
+import type { ExportFormat, ExportJobQuery, ExportSource } from '@app/domain';
 
 export interface ExportFileRequest {
   readonly tenantId: string;
@@ -7,8 +7,10 @@ export interface ExportFileRequest {
   readonly requesterId: string;
   /** The requester's email, as a PDF's title block names who asked for it. */
   readonly requesterEmail: string;
-  /** Tickets created after it, or deleted at or before it, are not exported. */
+  /** Rows created after it (tickets also: deleted at or before it) are not exported. */
   readonly requestedAt: Date;
+  /** Which rows: the source decides the table, columns and order; `query` narrows them. */
+  readonly source: ExportSource;
   readonly query: ExportJobQuery;
   /** The file's format: the source alone decides how its rows and cells look. */
   readonly format: ExportFormat;

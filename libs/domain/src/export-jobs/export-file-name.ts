@@ -2,6 +2,8 @@ import { FORMAT_FILE_TYPES, type ExportFormat } from './export-format';
 
 /** What the name of an export's file depends on: the user's name or the view's, the format, the request time. */
 export interface ExportFileNameSource {
+  /** Names a file without a view (`tickets`, `audit-events`, ...); absent: tickets. */
+  readonly source?: string;
   readonly format: ExportFormat;
   readonly requestedAt: Date;
   readonly query: {
@@ -46,7 +48,7 @@ export function compactTimestamp(at: Date, timeZone: string): string {
 
 /** CONTRACT §6: `<fileName or view-slug>-<yyyyMMdd-HHmmss>.<ext>`, the time being the request's in the job's zone. */
 export function exportFileName(job: ExportFileNameSource): string {
-  const base = job.query.fileName ?? slugify(job.query.viewName ?? 'tickets');
+  const base = job.query.fileName ?? slugify(job.query.viewName ?? job.source ?? 'tickets');
   return `${base}-${compactTimestamp(job.requestedAt, job.query.timezone)}.${FORMAT_FILE_TYPES[job.format].extension}`;
 }
 

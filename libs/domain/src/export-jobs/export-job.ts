@@ -1,11 +1,16 @@
 import { DomainError } from '../errors/domain-error';
-import { resolveMe, type TicketQuery } from '../tickets/ticket-query';
-import type { ExportFormat, ExportSource } from './export-format';
+import type { SourceQuery } from '../export-sources/export-source-definition';
+import type { ExportSource } from '../export-sources/registry';
+import { resolveMe } from '../tickets/ticket-query';
+import type { ExportFormat } from './export-format';
 import type { NotifyChannel } from './export-notify';
 import { type ExportJobStage, ExportJobStatus, type ExportJobStatusValue } from './export-job-status';
 
-/** Everything the worker needs to reproduce the list the user saw, frozen at request time. */
-export interface ExportJobQuery extends TicketQuery {
+/**
+ * Everything the worker needs to reproduce the rows the user asked for, frozen at request time: for tickets the
+ * list the user saw (a TicketQuery), for other sources their columns, filters and sort.
+ */
+export interface ExportJobQuery extends SourceQuery {
   readonly viewId: string | null;
   readonly viewName: string | null;
   readonly timezone: string;

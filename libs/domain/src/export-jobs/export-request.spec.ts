@@ -1,7 +1,8 @@
 import { ValidationError } from '../errors/domain-error';
 import { DEFAULT_TICKET_COLUMNS } from '../tickets/ticket-fields';
 import { parseStoredView } from '../tickets/ticket-query';
-import { parseExportRequest, parseExportViewId, type RefinedView } from './export-request';
+import type { RefinedView } from '../export-sources/export-source-definition';
+import { parseExportRequest, parseExportViewId } from './export-request';
 
 const VIEW_ID = '0b000000-0000-4000-8000-000000000001';
 const OPEN_VIEW: RefinedView = {
@@ -94,7 +95,7 @@ describe('parseExportRequest', () => {
       fieldsOf(() =>
         parseExportRequest(
           {
-            source: 'users',
+            source: 'invoices',
             format: 'xls',
             columns: ['id', 'nope', 'id', 1],
             filters: { and: [{ field: 'title', operator: 'between', value: 'a' }], xor: [] },

@@ -1,20 +1,15 @@
 import { type FieldError, ValidationError } from '../errors/domain-error';
+import type { RefinedView } from '../export-sources/export-source-definition';
 import {
-  DEFAULT_TICKET_QUERY,
-  isUuid,
-  parseTimeZone,
-  refineTicketQuery,
-  type TicketQuery,
-} from '../tickets/ticket-query';
+  EXPORT_SOURCES,
+  type ExportSource,
+  exportSourceDefinition,
+  isExportSource,
+} from '../export-sources/registry';
+import { isUuid, parseTimeZone } from '../tickets/ticket-query';
 import type { ExportJobQuery } from './export-job';
 import { FILE_NAME_PATTERN } from './export-file-name';
-import {
-  EXPORT_FORMATS,
-  EXPORT_SOURCES,
-  type ExportFormat,
-  type ExportSource,
-  isExportFormat,
-} from './export-format';
+import { EXPORT_FORMATS, type ExportFormat, isExportFormat } from './export-format';
 
 /**
  * An export request as JSON carries it, its shape already checked at the edge (strings are strings, arrays are
@@ -42,13 +37,6 @@ export interface ParsedExportRequest {
   readonly query: ExportJobQuery;
 }
 
-/** The stored view a request refines, already read (once) into its query. */
-export interface RefinedView {
-  readonly id: string;
-  readonly name: string;
-  readonly query: TicketQuery;
-}
-
 /** Runs one parser and keeps its field errors, so an answer names every bad field at once. */
 function collect<T>(errors: FieldError[], parse: () => T): T | undefined {
   try {
@@ -68,11 +56,19 @@ export function parseExportViewId(value: string | null | undefined, errors: Fiel
   return null;
 }
 
-function parseSource(value: string | null | undefined, errors: FieldError[]): ExportSource {
+/**
+ * The source a request names (tickets when absent); an unknown one is a ValidationError naming `source`. Read
+ * before anything else: which source it is decides who may ask and how the rest of the body reads.
+ */
+export function parseExportSource(value: string | null | undefined): ExportSource {
   if (value === undefined || value === null) return 'tickets';
-  if ((EXPORT_SOURCES as readonly string[]).includes(value)) return value as ExportSource;
-  errors.push({ field: 'source', message: `unknown source; use one of ${EXPORT_SOURCES.join(', ')}` });
-  return 'tickets';
+  if (isExportSource(value)) return value;
+  throw new ValidationError([
+    {
+      field: 'source',
+      message: `unknown source ${JSON.stringify(value)}; use one of ${EXPORT_SOURCES.join(', ')}`,
+    },
+  ]);
 }
 
 function parseFormat(value: string | null | undefined, errors: FieldError[]): ExportFormat {
@@ -94,8 +90,9 @@ function parseFileName(value: string | null | undefined, errors: FieldError[]): 
 }
 
 /**
- * The export a request describes: the view (found and visible, or null for all tickets) refined by the request's
- * columns, filters, sort and search, in its time zone. One parse: throws one ValidationError naming every bad
+ * The export a request describes: for tickets the view (found and visible, or null for all tickets) refined by
+ * the request's columns, filters, sort and search; for another source its columns, filters and sort as that source
+ * declares them (export-sources/registry.ts); in the request's time zone. One parse: throws one ValidationError naming every bad
  * field, the `earlier` ones (found before the view was looked up, such as `viewId`) included.
  */
 export function parseExportRequest(
@@ -104,17 +101,9 @@ export function parseExportRequest(
   earlier: readonly FieldError[] = [],
 ): ParsedExportRequest {
   const errors: FieldError[] = [...earlier];
-  const source = parseSource(input.source, errors);
+  const source = collect(errors, () => parseExportSource(input.source)) ?? 'tickets';
   const format = parseFormat(input.format, errors);
-  const query = collect(errors, () =>
-    refineTicketQuery(view?.query ?? DEFAULT_TICKET_QUERY, {
-      columns: input.columns ?? undefined,
-      filters: input.filters,
-      sort: input.sort ?? undefined,
-      search: input.search,
-      ticketIds: input.ticketIds,
-    }),
-  );
+  const query = collect(errors, () => exportSourceDefinition(source).parseQuery(input, view));
   const timezone = collect(errors, () => parseTimeZone(input.timezone));
   const fileName = parseFileName(input.fileName, errors);
   if (errors.length > 0 || query === undefined || timezone === undefined) throw new ValidationError(errors);

@@ -1,4 +1,5 @@
 import { type FieldError, ValidationError } from '../errors/domain-error';
+import type { SourceCondition, SourceQuery } from '../export-sources/export-source-definition';
 import {
   DEFAULT_TICKET_COLUMNS,
   findTicketField,
@@ -95,8 +96,8 @@ export interface TicketQuery {
  * The query with every `@me` of an assignee condition replaced by `userId`. An export stores its query resolved
  * for its requester when it is requested, so whoever runs it (a worker, a retry by an admin) exports the same rows.
  */
-export function resolveMe<Q extends TicketQuery>(query: Q, userId: string): Q {
-  const resolve = (c: TicketCondition): TicketCondition =>
+export function resolveMe<Q extends SourceQuery>(query: Q, userId: string): Q {
+  const resolve = <C extends SourceCondition>(c: C): C =>
     c.field !== 'assignee'
       ? c
       : {

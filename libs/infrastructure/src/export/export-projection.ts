@@ -1,4 +1,4 @@
-import type { ExportFormat, TicketColumnKey } from '@app/domain';
+import type { ExportFormat, TicketColumnKey, TicketFieldType } from '@app/domain';
 import { findTicketColumn, FORMULA_GUARD_PREFIX, FORMULA_TRIGGERS } from '@app/domain';
 import type { SelectItem } from '../tickets/ticket-query-builder';
 import { columnSql } from '../tickets/ticket-sql-fields';
@@ -49,10 +49,20 @@ const CELL_STYLES: Readonly<Record<'csv' | 'pdf' | 'xlsx', CellStyle>> = {
   xlsx: { date: excelSerial, text: asTyped },
 };
 
+/**
+ * A column of any source as SQL: `sql` its value (a text, number, timestamptz or text[] expression by `type`),
+ * `json` its JSON value when that is not `sql` (a boolean, where the text cells say true/false). Trusted SQL only.
+ */
+export interface ProjectedColumn {
+  readonly key: string;
+  readonly type: TicketFieldType | undefined;
+  readonly sql: string;
+  readonly json?: string;
+}
+
 /** One cell of a column: numbers as Postgres writes them, tags joined with `, `, dates and text by `style`. */
-function textCell(key: TicketColumnKey, style: CellStyle): string {
-  const sql = columnSql(key);
-  switch (findTicketColumn(key)?.type) {
+function textCell({ sql, type }: ProjectedColumn, style: CellStyle): string {
+  switch (type) {
     case 'number':
       return `${sql}::text`;
     case 'date':
@@ -66,22 +76,30 @@ function textCell(key: TicketColumnKey, style: CellStyle): string {
   }
 }
 
-function jsonValue(key: TicketColumnKey): string {
-  const sql = columnSql(key);
-  return findTicketColumn(key)?.type === 'date' ? isoDate(sql) : sql;
+function jsonValue({ sql, type, json }: ProjectedColumn): string {
+  return json ?? (type === 'date' ? isoDate(sql) : sql);
 }
 
 /**
- * What Postgres hands over for each row, ready to write: for CSV one text cell per column (labels joined, dates
+ * What Postgres hands over for each row of any source, ready to write: for CSV one text cell per column (labels joined, dates
  * in the job's zone, tags joined, formula guard applied); for PDF the same cells as shown on paper; for JSON and
  * NDJSON a single cell holding the row's JSON object keyed by column key, with typed values (numbers, strings, tag
  * arrays, nulls); for XLSX one cell per column ready to type (CELL_STYLES).
  */
-export function exportProjection(format: ExportFormat, columns: readonly TicketColumnKey[]): SelectItem[] {
+export function projectColumns(format: ExportFormat, columns: readonly ProjectedColumn[]): SelectItem[] {
   if (format !== 'json' && format !== 'ndjson') {
     const style = CELL_STYLES[format];
-    return columns.map((key, i) => ({ alias: `c${i}`, sql: textCell(key, style) }));
+    return columns.map((column, i) => ({ alias: `c${i}`, sql: textCell(column, style) }));
   }
-  const pairs = columns.map((key) => `'${key}', ${jsonValue(key)}`).join(', ');
+  // Keys are the sources' own column keys (letters only), never input.
+  const pairs = columns.map((column) => `'${column.key}', ${jsonValue(column)}`).join(', ');
   return [{ alias: 'row', sql: `json_build_object(${pairs})::text` }];
+}
+
+/** The ticket columns' projection (projectColumns over the ticket field registry). */
+export function exportProjection(format: ExportFormat, columns: readonly TicketColumnKey[]): SelectItem[] {
+  return projectColumns(
+    format,
+    columns.map((key) => ({ key, type: findTicketColumn(key)?.type, sql: columnSql(key) })),
+  );
 }

@@ -1,5 +1,5 @@
 import { type Duplex, Transform, type TransformCallback } from 'node:stream';
-import type { ExportFormat, TicketColumn } from '@app/domain';
+import type { ExportColumn, ExportFormat } from '@app/domain';
 import { type CsvFormatterStream, format as csvFormat } from 'fast-csv';
 import { type PdfPageSize, XLSX_MAX_SHEET_ROWS } from '../config/app-config';
 import { type CopyTextBatch, splitCopyRows, unescapeCopyCell } from './copy-text';
@@ -53,7 +53,7 @@ class CsvEncoder extends Transform {
   private parts: Buffer[] = [];
   private size = 0;
 
-  constructor(columns: readonly TicketColumn[]) {
+  constructor(columns: readonly ExportColumn[]) {
     super({ writableObjectMode: true, writableHighWaterMark: 2 });
     this.csv = csvFormat<string[], string[]>(CSV_OPTIONS);
     // fast-csv emits one Buffer per row; in flowing mode, synchronously within write() once it is under way.
@@ -158,7 +158,7 @@ export async function loadFileEncoder(format: ExportFormat): Promise<void> {
  */
 export function fileEncoder(
   format: ExportFormat,
-  columns: readonly TicketColumn[],
+  columns: readonly ExportColumn[],
   options: FileEncoderOptions = DEFAULT_FILE_ENCODER_OPTIONS,
   /** The title block of a PDF file (its page size comes from `options`). */
   pdf?: Omit<PdfDocumentInfo, 'pageSize'>,

@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { type ExportEstimateRequest, ExportEstimator, type RowsAndBytes } from '@app/application';
 import {
   type ExportFormat,
-  type ExportJobQuery,
+  type TicketExportQuery,
+  ticketQueryOf,
   findTicketColumn,
   SIZE_ESTIMATED_FORMATS,
   type SizeEstimatedFormat,
@@ -104,6 +105,8 @@ export class PgExportEstimator extends ExportEstimator {
 
   async estimate(request: ExportEstimateRequest): Promise<RowsAndBytes> {
     const deadline = Date.now() + this.limits.budgetMs;
+    // Estimates are of ticket exports only (EstimateExportHandler refuses other sources).
+    const query = ticketQueryOf(request.query);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -117,10 +120,10 @@ export class PgExportEstimator extends ExportEstimator {
         timezone: request.query.timezone,
         cutoff: request.now,
       };
-      const builder = new TicketQueryBuilder(request.query, context);
+      const builder = new TicketQueryBuilder(query, context);
       const { rows, rowsExact } = await this.countRows(client, builder, deadline);
       const tableRows = await estimatedTableRows(client);
-      const sample = await this.sampleIds(client, request.query, context, tableRows);
+      const sample = await this.sampleIds(client, query, context, tableRows);
       const tail = await this.tailCorrection(
         client,
         sample,
@@ -129,7 +132,7 @@ export class PgExportEstimator extends ExportEstimator {
         deadline,
       );
       const sampleBuilder = new TicketQueryBuilder({ ...sample.query, ticketIds: sample.ids }, context);
-      const columns = request.query.columns
+      const columns = query.columns
         .map((key) => findTicketColumn(key))
         .filter((c): c is TicketColumn => c !== undefined);
       const bytes = {} as Record<SizeEstimatedFormat, number>;
@@ -140,7 +143,7 @@ export class PgExportEstimator extends ExportEstimator {
             ? empty
             : await sampleSize(
                 client,
-                sampleBuilder.copySelect(exportProjection(format, request.query.columns)),
+                sampleBuilder.copySelect(exportProjection(format, query.columns)),
                 format,
                 columns,
               );
@@ -194,7 +197,7 @@ export class PgExportEstimator extends ExportEstimator {
    */
   private async sampleIds(
     client: PoolClient,
-    query: ExportJobQuery,
+    query: TicketExportQuery,
     context: TicketQueryContext,
     tableRows: number,
   ): Promise<Sample> {
@@ -212,7 +215,7 @@ export class PgExportEstimator extends ExportEstimator {
       read(new TicketQueryBuilder(query, context).unorderedIds(limit)),
     );
     if (matching !== null) return { ids: matching, all: matching.length < limit, query };
-    const unfiltered: ExportJobQuery = { ...query, conditions: [], search: null, ticketIds: undefined };
+    const unfiltered: TicketExportQuery = { ...query, conditions: [], search: null, ticketIds: undefined };
     const ids = await read(new TicketQueryBuilder(unfiltered, context).unorderedIds(limit));
     return { ids, all: false, query: unfiltered };
   }
@@ -273,7 +276,7 @@ interface Sample {
   /** Every matching row is in the sample. */
   readonly all: boolean;
   /** The query the sample's rows match (without the filters when matching rows took too long to find). */
-  readonly query: ExportJobQuery;
+  readonly query: TicketExportQuery;
 }
 
 /** The sample's rows as the export writes them: its projection through COPY, batches and the format's encoder. */

@@ -54,6 +54,7 @@ describe('PgExportFileSource', () => {
 
   const open = (source = new PgExportFileSource(pool, 100, { longQueryTimeoutMs: 30_000 })) =>
     source.open({
+      source: 'tickets',
       tenantId: tenant.id,
       requesterId: tenant.userId('admin'),
       requesterEmail: tenant.email('admin'),

@@ -1,12 +1,13 @@
 import { pipeline, type Readable } from 'node:stream';
 import { type ExportFile, type ExportFileRequest, ExportFileSource } from '@app/application';
-import { findTicketColumn, type TicketColumn } from '@app/domain';
+import { exportSourceDefinition } from '@app/domain';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { type CopyToStreamQuery, to as copyTo } from 'pg-copy-streams';
 import { PG_QUERY_TIMEOUT_MS } from '../persistence/pg-connection';
-import { TicketQueryBuilder } from '../tickets/ticket-query-builder';
+import { EXPORT_SOURCE_SQL } from '../export-sources/registry';
+import type { ExportSourceSql, SourceSqlRequest } from '../export-sources/source-sql';
+import type { CompiledQuery } from '../tickets/ticket-query-builder';
 import { CopyTextBatches } from './copy-text';
-import { exportProjection } from './export-projection';
 import {
   DEFAULT_FILE_ENCODER_OPTIONS,
   fileEncoder,
@@ -46,7 +47,8 @@ const SNAPSHOT_ID = /^[0-9A-F]+(-[0-9A-F]+)+$/i;
 /**
  * Export files read from ONE snapshot: a REPEATABLE READ READ ONLY transaction holds for the whole attempt, so the
  * count and every row see the database as of one instant, whatever is inserted, updated or deleted meanwhile.
- * The format is decided here, once: Postgres formats the cells (exportProjection) and sends the rows through COPY
+ * The source's SQL (export-sources/registry.ts) decides the rows, their order and columns; the format is decided
+ * here, once: Postgres formats the cells (export-projection.ts) and sends the rows through COPY
  * in text format; Node cuts them into batches of at most `batchSize` rows and the format's encoder writes the file.
  *
  * The COPY starts as soon as the snapshot is taken, and the count runs meanwhile on a second connection of the pool
@@ -77,17 +79,12 @@ export class PgExportFileSource extends ExportFileSource {
           PG_QUERY_TIMEOUT_MS,
         ),
       );
-      const builder = new TicketQueryBuilder(request.query, {
-        tenantId: request.tenantId,
-        me: request.requesterId,
-        now: request.requestedAt,
-        timezone: request.query.timezone,
-        cutoff: request.requestedAt,
-      });
-      const copy = builder.copySelect(exportProjection(request.format, request.query.columns));
+      const sql = EXPORT_SOURCE_SQL[request.source];
+      const copy = sql.copy(request, request.format);
       await client.query(timed(copy.setup.text, copy.setup.values, PG_QUERY_TIMEOUT_MS));
       file = new PgExportFile(
         client,
+        sql,
         request,
         rows[0].at,
         this.batchSize,
@@ -95,7 +92,7 @@ export class PgExportFileSource extends ExportFileSource {
         this.encoderOptions,
       );
       file.startCopy(copy.text);
-      file.totalRows = await this.count(rows[0].snapshot, builder);
+      file.totalRows = await this.count(rows[0].snapshot, sql.count(request), request.query.timezone);
       return file;
     } catch (error) {
       if (file) await file.close();
@@ -105,7 +102,7 @@ export class PgExportFileSource extends ExportFileSource {
   }
 
   /** The matching rows, counted on another connection in the snapshot `snapshotId` while the COPY runs. */
-  private async count(snapshotId: string, builder: TicketQueryBuilder): Promise<number> {
+  private async count(snapshotId: string, count: CompiledQuery, timezone: string): Promise<number> {
     if (!SNAPSHOT_ID.test(snapshotId))
       throw new Error(`unexpected snapshot id from PostgreSQL: ${snapshotId}`);
     const client = await this.pool.connect();
@@ -118,7 +115,8 @@ export class PgExportFileSource extends ExportFileSource {
           PG_QUERY_TIMEOUT_MS,
         ),
       );
-      const count = builder.count();
+      // The export's time zone, as on the COPY's connection (a source may compare local days).
+      await client.query(timed("SELECT set_config('TimeZone', $1, true)", [timezone], PG_QUERY_TIMEOUT_MS));
       const counted = await client.query<{ count: string }>(
         timed(count.text, count.values, this.timeouts.longQueryTimeoutMs),
       );
@@ -144,7 +142,8 @@ class PgExportFile implements ExportFile {
 
   constructor(
     private readonly client: PoolClient,
-    private readonly request: ExportFileRequest,
+    private readonly sql: ExportSourceSql,
+    private readonly request: ExportFileRequest & SourceSqlRequest,
     readonly snapshotAt: Date,
     private readonly batchSize: number,
     private readonly copyIdleTimeoutMs: number,
@@ -173,13 +172,14 @@ class PgExportFile implements ExportFile {
     if (this.batches) throw new Error('bytes() may be called once per export file');
     const { format, query } = this.request;
     const batches = (this.batches = new CopyTextBatches(this.batchSize));
-    const columns = query.columns
-      .map((key) => findTicketColumn(key))
-      .filter((c): c is TicketColumn => c !== undefined);
+    const columns = this.sql.columns(query);
+    // Sheets are named after the source ("Tickets", "Audit log", ...), the XLSX layout's name otherwise.
+    const label = exportSourceDefinition(this.request.source).label;
+    const options = { ...this.encoderOptions, xlsx: { ...this.encoderOptions.xlsx, sheetName: label } };
     const stages = fileEncoder(
       format,
       columns,
-      this.encoderOptions,
+      this.request.source === 'tickets' ? this.encoderOptions : options,
       format === 'pdf' ? this.pdfInfo() : undefined,
     );
     const file = stages[stages.length - 1];
@@ -203,7 +203,8 @@ class PgExportFile implements ExportFile {
   private pdfInfo(): Omit<PdfDocumentInfo, 'pageSize'> {
     const { query, requesterEmail } = this.request;
     return {
-      viewName: query.viewName,
+      // The title: the view's name, else the source's ("Tickets", "Audit log", ...).
+      viewName: query.viewName ?? exportSourceDefinition(this.request.source).label,
       requestedBy: requesterEmail,
       snapshotAt: this.snapshotAt,
       timezone: query.timezone,

@@ -52,7 +52,7 @@ function sampledFrom(percent: number): string {
 }
 
 /** Collects positional parameters; values are never spliced into SQL text. */
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   add(value: unknown, type: SqlType): string {
     this.values.push(value);
@@ -65,14 +65,14 @@ class Params {
  * itself set through a bind parameter, and the statement reads it back with `current_setting(...)::type`. Values
  * still never enter the SQL text.
  */
-class SettingParams extends Params {
+export class SettingParams extends Params {
   override add(value: unknown, type: SqlType): string {
     this.values.push(toSettingText(value));
     return `current_setting('${SETTING_PREFIX}${this.values.length}')::${type}`;
   }
 }
 
-const SETTING_PREFIX = 'export_query.p';
+export const SETTING_PREFIX = 'export_query.p';
 
 /** Text Postgres parses back into the parameter's type: arrays as array literals with every element quoted. */
 function toSettingText(value: unknown): string {
@@ -89,7 +89,7 @@ export interface SettingsQuery {
   readonly text: string;
 }
 
-const escapeLike = (value: string): string => value.replace(/[\\%_]/g, '\\$&');
+export const escapeLike = (value: string): string => value.replace(/[\\%_]/g, '\\$&');
 
 const NULL_SENTINEL: Readonly<Partial<Record<SqlType, string>>> = {
   text: "''",

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { TicketColumn, TicketFieldType } from '@app/domain';
+import type { ExportColumn, TicketFieldType } from '@app/domain';
 import { DateTime } from 'luxon';
 import PDFDocument from 'pdfkit';
 import type { PdfPageSize } from '../../config/app-config';
@@ -65,7 +65,7 @@ export class PdfTableEncoder extends Transform {
   private ended: TransformCallback | null = null;
 
   constructor(
-    private readonly columns: readonly TicketColumn[],
+    private readonly columns: readonly ExportColumn[],
     private readonly info: PdfDocumentInfo,
   ) {
     super({ writableObjectMode: true, writableHighWaterMark: 64 });

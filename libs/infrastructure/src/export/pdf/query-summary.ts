@@ -2,8 +2,8 @@ import {
   type ConditionOperator,
   type ExportJobQuery,
   findTicketField,
-  type TicketCondition,
-  type TicketConditionGroup,
+  type SourceCondition,
+  type SourceConditionGroup,
 } from '@app/domain';
 
 const OPERATOR_WORDS: Readonly<Record<ConditionOperator, string>> = {
@@ -32,13 +32,13 @@ const OPERATOR_WORDS: Readonly<Record<ConditionOperator, string>> = {
 
 const labelOf = (field: string): string => findTicketField(field)?.label ?? field;
 
-function describeCondition(c: TicketCondition): string {
+function describeCondition(c: SourceCondition): string {
   const operand =
     c.values !== undefined ? `(${c.values.join(', ')})` : c.value === undefined ? '' : `"${String(c.value)}"`;
   return [labelOf(c.field), OPERATOR_WORDS[c.operator], operand].filter((part) => part !== '').join(' ');
 }
 
-function describeGroup(group: TicketConditionGroup): string[] {
+function describeGroup(group: SourceConditionGroup): string[] {
   const parts = group.and.map(describeCondition);
   if (group.or.length > 0) parts.push(`(${group.or.map(describeCondition).join(' or ')})`);
   return parts;

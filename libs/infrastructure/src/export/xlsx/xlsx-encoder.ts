@@ -1,5 +1,5 @@
 import { Duplex, PassThrough, type Readable } from 'node:stream';
-import { FORMULA_TRIGGERS, type TicketColumn, type TicketFieldType } from '@app/domain';
+import { FORMULA_TRIGGERS, type ExportColumn, type TicketFieldType } from '@app/domain';
 import { ZipFile } from 'yazl';
 import { type CopyTextBatch, splitCopyRows } from '../copy-text';
 import {
@@ -90,7 +90,7 @@ export class XlsxEncoder extends Duplex {
   private widths: number[] | null = null;
 
   constructor(
-    private readonly columns: readonly TicketColumn[],
+    private readonly columns: readonly ExportColumn[],
     private readonly layout: XlsxLayout,
   ) {
     super({ writableObjectMode: true, writableHighWaterMark: 2 });

@@ -219,10 +219,17 @@ describe('CreateExportJobHandler', () => {
     await expect(run({ viewId: BROKEN_VIEW.id })).rejects.toMatchObject({ code: 'TICKET_VIEW.INVALID' });
   });
 
+  it('refuses an unknown source first, naming it: the source decides how the rest of the body reads', async () => {
+    const { jobs, run } = setup();
+    const error = await run({ source: 'invoices', format: 'xls' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors.map((e) => e.field)).toEqual(['source']);
+    expect(jobs.writes).toEqual([]);
+  });
+
   it('names every bad field at once', async () => {
     const { jobs, run } = setup();
     const error = await run({
-      source: 'users',
       viewId: 'not-a-uuid',
       format: 'xls',
       columns: ['id', 'nope', 'id'],
@@ -235,7 +242,6 @@ describe('CreateExportJobHandler', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).errors.map((e) => e.field).sort()).toEqual(
       [
-        'source',
         'viewId',
         'format',
         'columns[1]',

@@ -67,6 +67,7 @@ export class ExportAttempt {
         requesterId: job.requestedById,
         requesterEmail: job.requestedByEmail,
         requestedAt: job.requestedAt,
+        source: job.source,
         query: job.query,
         format: job.format,
       });
@@ -174,7 +175,12 @@ export class ExportAttempt {
           actorId: null,
           action: 'export.completed',
           jobId: job.id,
-          details: { rows: file.rowsRead, bytes: record.sizeBytes, attempts: job.attempts },
+          details: {
+            source: job.source,
+            rows: file.rowsRead,
+            bytes: record.sizeBytes,
+            attempts: job.attempts,
+          },
         },
       ],
     });

@@ -99,7 +99,7 @@ describe('RunExportJobHandler', () => {
       }),
     ]);
     expect(jobs.audit.map((a) => [a.action, a.details])).toEqual([
-      ['export.completed', { rows: 3, bytes: bytes.length, attempts: 1 }],
+      ['export.completed', { source: 'tickets', rows: 3, bytes: bytes.length, attempts: 1 }],
     ]);
     expect(journal.lookups).toBe(1); // the leftovers, before anything began
     expect(files.requests[0]).toMatchObject({

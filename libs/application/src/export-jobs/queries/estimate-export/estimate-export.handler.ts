@@ -1,11 +1,10 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { canRequestExport, type ExportFormat, resolveMe } from '@app/domain';
-import { AccessDeniedError } from '../../../auth/access-errors';
+import { type ExportFormat, resolveMe, ValidationError } from '@app/domain';
 import { Clock } from '../../../ports/clock';
 import { ExportEstimator } from '../../../ports/export-estimator';
 import { ExportJobStatistics } from '../../../ports/export-job.statistics';
 import { TicketViewRepository } from '../../../ports/ticket-view.repository';
-import { exportRequestOfActor } from '../../export-request-of-actor';
+import { exportRequestOfActor, requireExportSource } from '../../export-request-of-actor';
 import { EstimateExportQuery, type ExportEstimate } from './estimate-export.query';
 
 /** How many recent exports the throughput is taken from. */
@@ -30,8 +29,11 @@ export class EstimateExportHandler implements IQueryHandler<EstimateExportQuery>
 
   async execute({ context, input }: EstimateExportQuery): Promise<ExportEstimate> {
     const { actor } = context;
-    if (!canRequestExport(actor))
-      throw new AccessDeniedError('Exporting tickets needs the Import / Export Tickets permission.');
+    const { key } = requireExportSource(actor, input.source);
+    if (key !== 'tickets')
+      throw new ValidationError([
+        { field: 'source', message: `estimates are of ticket exports only, not ${key}` },
+      ]);
     const { format, query } = await exportRequestOfActor(this.views, actor, input);
     const [size, rowsPerSecond] = await Promise.all([
       this.estimator.estimate({

@@ -1,0 +1,192 @@
+import {
+  type ExportFormat,
+  type ExportSourceDefinition,
+  isIsoDate,
+  type SourceCondition,
+  type SourceQuery,
+} from '@app/domain';
+import { projectColumns } from '../export/export-projection';
+import {
+  type CompiledQuery,
+  escapeLike,
+  Params,
+  SETTING_PREFIX,
+  SettingParams,
+  type SettingsQuery,
+} from '../tickets/ticket-query-builder';
+import type { SqlType } from '../tickets/ticket-sql-fields';
+import type { SourceSqlRequest } from './source-sql';
+
+/** A filter or sort expression of a record source and the type its values are cast to. */
+export interface RecordFieldSql {
+  readonly sql: string;
+  readonly type: SqlType;
+}
+
+/** A column as SQL: its value, and its JSON value when that differs (export-projection.ts ProjectedColumn). */
+export interface RecordColumnSql {
+  readonly sql: string;
+  readonly json?: string;
+}
+
+/**
+ * The SQL of a source whose rows are one table's (joined to what it names): written once per source, every key
+ * of its domain definition mapped (the Record types make a missing key a compile error in each source's file).
+ */
+export interface RecordSourceSql<
+  C extends string = string,
+  F extends string = string,
+  S extends string = string,
+> {
+  /** `FROM ...` with its joins; the main table's alias is used by the expressions below. */
+  readonly from: string;
+  /** The tenant column: every query is scoped by it. */
+  readonly tenantId: string;
+  /** When the row came to exist: rows after the request's time are not exported (the snapshot rule). */
+  readonly createdAt: string;
+  /** A unique, non-null key: the tie-breaker of every order. */
+  readonly id: RecordFieldSql;
+  readonly columns: Readonly<Record<C, RecordColumnSql>>;
+  readonly filters: Readonly<Record<F, RecordFieldSql>>;
+  /** Sort expressions; each must be non-null (a record source sorts on required columns only). */
+  readonly sorts: Readonly<Record<S, RecordFieldSql>>;
+}
+
+/**
+ * Parameterized SQL for a record source's export: the tenant, the snapshot cutoff, the query's condition groups
+ * (the view grammar, with the ticket builder's semantics: text compared exactly or, for contains and the like,
+ * case-insensitively with `%`, `_`, `\` literal; a date-only value names that whole day in the job's zone) and its
+ * order, tie-broken by the row's id. Values never enter the SQL text.
+ */
+export class RecordQueryBuilder {
+  constructor(
+    private readonly definition: ExportSourceDefinition,
+    private readonly sql: RecordSourceSql,
+    private readonly request: SourceSqlRequest,
+  ) {}
+
+  count(): CompiledQuery {
+    const params = new Params();
+    const where = this.where(params);
+    return {
+      text: `SELECT count(*)::bigint AS count ${this.sql.from}\n WHERE ${where}`,
+      values: params.values,
+    };
+  }
+
+  copySelect(format: ExportFormat): SettingsQuery {
+    const params = new SettingParams();
+    const where = this.where(params);
+    const items = projectColumns(
+      format,
+      this.request.query.columns.map((key) => ({
+        key,
+        type: this.definition.columns.find((c) => c.key === key)?.type,
+        ...this.mapped(this.sql.columns, key, 'column'),
+      })),
+    ).map((item) => `${item.sql} AS "${item.alias}"`);
+    const setup = params.values.map((_, i) => `set_config('${SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
+    return {
+      setup: { text: `SELECT ${setup.length > 0 ? setup.join(', ') : 'NULL'}`, values: params.values },
+      text: `SELECT ${items.join(', ')} ${this.sql.from}\n WHERE ${where}\n ORDER BY ${this.orderBy(this.request.query)}`,
+    };
+  }
+
+  private mapped<T>(map: Readonly<Record<string, T>>, key: string, what: string): T {
+    const found = map[key];
+    if (found === undefined) throw new Error(`${this.definition.key} has no SQL for ${what} "${key}"`);
+    return found;
+  }
+
+  private orderBy(query: SourceQuery): string {
+    const levels = query.sort.map(
+      (s) => `${this.mapped(this.sql.sorts, s.field, 'sort').sql} ${s.direction.toUpperCase()}`,
+    );
+    const last = query.sort.at(-1)?.direction ?? 'asc';
+    return [...levels, `${this.sql.id.sql} ${last.toUpperCase()}`].join(', ');
+  }
+
+  private where(params: Params): string {
+    const at = params.add(this.request.requestedAt.toISOString(), 'timestamptz');
+    const where = [
+      `${this.sql.tenantId} = ${params.add(this.request.tenantId, 'uuid')}`,
+      `${this.sql.createdAt} <= ${at}`,
+    ];
+    for (const group of this.request.query.conditions) {
+      const parts = group.and.map((c) => this.condition(c, params));
+      if (group.or.length > 0) parts.push(`(${group.or.map((c) => this.condition(c, params)).join(' OR ')})`);
+      if (parts.length > 0) where.push(`(${parts.join(' AND ')})`);
+    }
+    return where.join('\n   AND ');
+  }
+
+  private condition(c: SourceCondition, params: Params): string {
+    const { sql: e, type } = this.mapped(this.sql.filters, c.field, 'filter');
+    const value = (): string => params.add(c.value, type);
+    const values = (): string => params.add(c.values ?? [], `${type}[]` as SqlType);
+    const like = (pattern: (v: string) => string): string =>
+      params.add(pattern(escapeLike(String(c.value))), 'text');
+    switch (c.operator) {
+      case 'eq':
+      case 'is':
+        return `${e} = ${value()}`;
+      case 'neq':
+      case 'is_not':
+        return `${e} IS DISTINCT FROM ${value()}`;
+      case 'contains':
+        return `${e} ILIKE ${like((v) => `%${v}%`)}`;
+      case 'not_contains':
+        return `COALESCE(${e}, '') NOT ILIKE ${like((v) => `%${v}%`)}`;
+      case 'starts_with':
+        return `${e} ILIKE ${like((v) => `${v}%`)}`;
+      case 'ends_with':
+        return `${e} ILIKE ${like((v) => `%${v}`)}`;
+      case 'is_empty':
+        return type === 'text' ? `(${e} IS NULL OR ${e} = '')` : `${e} IS NULL`;
+      case 'is_not_empty':
+        return type === 'text' ? `(${e} IS NOT NULL AND ${e} <> '')` : `${e} IS NOT NULL`;
+      case 'is_any_of':
+        return `${e} = ANY(${values()})`;
+      case 'is_none_of':
+        return `(${e} IS NULL OR ${e} <> ALL(${values()}))`;
+      case 'gt':
+      case 'gte':
+      case 'lt':
+      case 'lte':
+        return `${e} ${{ gt: '>', gte: '>=', lt: '<', lte: '<=' }[c.operator]} ${value()}`;
+      case 'within_past_days': {
+        const now = params.add(this.request.requestedAt.toISOString(), 'timestamptz');
+        return `(${e} >= ${now} - make_interval(days => ${params.add(c.value, 'integer')}) AND ${e} <= ${now})`;
+      }
+      case 'before':
+      case 'after':
+      case 'on_or_before':
+      case 'on_or_after':
+        return this.dateComparison(e, c.operator, String(c.value), params);
+    }
+  }
+
+  /** A date-only value names a whole day in the job's zone: [start of the day, start of the next day). */
+  private dateComparison(
+    e: string,
+    operator: 'before' | 'on_or_before' | 'after' | 'on_or_after',
+    value: string,
+    params: Params,
+  ): string {
+    if (!isIsoDate(value)) {
+      const op = { before: '<', on_or_before: '<=', after: '>', on_or_after: '>=' }[operator];
+      return `${e} ${op} ${params.add(value, 'timestamptz')}`;
+    }
+    const tz = params.add(this.request.query.timezone, 'text');
+    const day = params.add(value, 'text');
+    const start = `((${day})::date::timestamp AT TIME ZONE ${tz})`;
+    const next = `(((${day})::date + 1)::timestamp AT TIME ZONE ${tz})`;
+    const bound = {
+      before: `< ${start}`,
+      on_or_before: `< ${next}`,
+      after: `>= ${next}`,
+      on_or_after: `>= ${start}`,
+    };
+    return `${e} ${bound[operator]}`;
+  }
+}
