@@ -20,7 +20,7 @@ import {
   tokenFor,
 } from '../support/api';
 import { testPool } from '../support/database';
-import { createTestTenant, type TestTenant } from '../support/factories';
+import { aTicket, createTestTenant, insertTickets, type TestTenant } from '../support/factories';
 import { readCsv, readJson, readNdjson } from '../support/file-readers';
 import { readXlsx } from '../support/spreadsheets';
 import { emptyRedisDb, type RunningWorker, startWorker } from '../support/worker';
@@ -103,11 +103,11 @@ describe('export sources', () => {
   }
 
   it.each([
-    ['admin', ['tickets', 'audit-events', 'users']],
-    ['agent', ['tickets']],
+    ['admin', ['tickets', 'audit-events', 'users', 'ticket-analytics']],
+    ['agent', ['tickets', 'ticket-analytics']],
     ['viewer', []],
     ['auditor', ['users']],
-    ['globex admin', ['tickets', 'audit-events', 'users']],
+    ['globex admin', ['tickets', 'audit-events', 'users', 'ticket-analytics']],
   ] as const)('GET /export-sources lists for %s: %j', async (who, keys) => {
     const response = await request(api.baseUrl).get('/export-sources').set(as(who));
     expect(response.status).toBe(200);
@@ -226,6 +226,142 @@ describe('export sources', () => {
       }
       if (format === 'pdf') expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     }
+  });
+
+  describe('ticket-analytics', () => {
+    const range = (from: string, to: string) => ({
+      and: [
+        { field: 'date', operator: 'on_or_after', value: from },
+        { field: 'date', operator: 'on_or_before', value: to },
+      ],
+    });
+    const TEAMS = ['Billing', 'Customer Success', 'Escalations', 'Onboarding', 'Technical Support'];
+    const at = (iso: string) => new Date(iso);
+
+    beforeAll(async () => {
+      // Berlin days of March 2026 (UTC+1 until the 29th). Hand-counted below, independently of the SQL.
+      await insertTickets(pool, acme, [
+        // Billing: created 1st 10:00, resolved 2nd 10:00 (24 h), closed 3rd.
+        aTicket({
+          team: 'Billing',
+          creationTime: at('2026-03-01T09:00:00Z'),
+          resolvedAt: at('2026-03-02T09:00:00Z'),
+          closedAt: at('2026-03-03T09:00:00Z'),
+        }),
+        // Billing: created 1st 23:30 local (22:30Z), resolved 2nd after 12 h; SLA due on the 2nd, met.
+        aTicket({
+          team: 'Billing',
+          creationTime: at('2026-03-01T22:30:00Z'),
+          resolvedAt: at('2026-03-02T10:30:00Z'),
+          slaDueAt: at('2026-03-02T12:00:00Z'),
+        }),
+        // Escalations: created 2nd, never resolved, SLA due on the 3rd: a breach that day.
+        aTicket({
+          team: 'Escalations',
+          creationTime: at('2026-03-02T08:00:00Z'),
+          slaDueAt: at('2026-03-03T08:00:00Z'),
+        }),
+        // No team: created before the range, still open: part of every day's backlog.
+        aTicket({ team: null, creationTime: at('2026-02-20T08:00:00Z') }),
+        // Deleted before the export: counts nowhere.
+        aTicket({
+          team: 'Onboarding',
+          creationTime: at('2026-03-02T08:00:00Z'),
+          deletedAt: at('2026-03-02T09:00:00Z'),
+        }),
+      ]);
+    });
+
+    it('may be requested with ImportExportTickets (admins and the agent), not by the viewer or the auditor', async () => {
+      const body = {
+        source: 'ticket-analytics',
+        filters: range('2026-03-01', '2026-03-03'),
+        format: 'ndjson',
+      };
+      const expected = { admin: 202, agent: 202, viewer: 403, auditor: 403, 'globex admin': 202 };
+      for (const who of WHO) expect([who, (await post(who, body)).status]).toEqual([who, expected[who]]);
+    });
+
+    it.each([
+      [{}, ['filters.and']],
+      [{ filters: range('2026-01-01', '2027-01-02') }, ['filters.and[1].value']],
+      [{ filters: range('2026-03-03', '2026-03-01') }, ['filters.and[1].value']],
+      [
+        {
+          filters: {
+            and: [
+              ...range('2026-03-01', '2026-03-02').and,
+              { field: 'status', operator: 'is', value: 'open' },
+            ],
+          },
+        },
+        ['filters.and[2].field'],
+      ],
+    ])('POST %j is a 400 naming %j', async (body, fields) => {
+      const response = await post('admin', { source: 'ticket-analytics', ...body });
+      expect(response.status).toBe(400);
+      expect((response.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(fields);
+    });
+
+    it('one row per Berlin day and team, counted as of the request, in every format', async () => {
+      const row = (
+        date: string,
+        team: string,
+        values: Partial<Record<string, number | string | null>> = {},
+      ) => ({
+        date,
+        team,
+        created: 0,
+        resolved: 0,
+        closed: 0,
+        medianResolutionHours: null,
+        p90ResolutionHours: null,
+        slaBreaches: 0,
+        openAtEndOfDay: 0,
+        ...values,
+      });
+      const day = (date: string, byTeam: Record<string, Partial<Record<string, number | string | null>>>) =>
+        [...TEAMS, ''].map((team) => row(date, team, byTeam[team] ?? {}));
+      const expected = [
+        ...day('2026-03-01', { Billing: { created: 2, openAtEndOfDay: 2 }, '': { openAtEndOfDay: 1 } }),
+        ...day('2026-03-02', {
+          Billing: { resolved: 2, medianResolutionHours: 18, p90ResolutionHours: 22.8, openAtEndOfDay: 2 },
+          Escalations: { created: 1, openAtEndOfDay: 1 },
+          '': { openAtEndOfDay: 1 },
+        }),
+        ...day('2026-03-03', {
+          Billing: { closed: 1, openAtEndOfDay: 1 },
+          Escalations: { slaBreaches: 1, openAtEndOfDay: 1 },
+          '': { openAtEndOfDay: 1 },
+        }),
+      ];
+      for (const format of ['ndjson', 'csv', 'json', 'xlsx', 'pdf'] as const) {
+        const created = await post('agent', {
+          source: 'ticket-analytics',
+          format,
+          timezone: 'Europe/Berlin',
+          filters: range('2026-03-01', '2026-03-03'),
+        });
+        expect(created.status).toBe(202);
+        const job = await finished('agent', (created.body as Job).id);
+        expect([format, job.status, job.file?.rowCount]).toEqual([format, 'completed', expected.length]);
+        const bytes = await download('admin', job);
+        if (format === 'ndjson') expect(readNdjson(bytes)).toEqual(expected);
+        if (format === 'json') expect(readJson(bytes)).toEqual(expected);
+        if (format === 'csv') {
+          const { header, records } = readCsv(bytes);
+          expect(header.slice(0, 3)).toEqual(['Date', 'Team', 'Created']);
+          expect(records.map((r) => r.slice(0, 3))).toEqual(
+            expected.map((e) => [e.date, e.team, String(e.created)]),
+          );
+        }
+        if (format === 'xlsx') {
+          const [sheet] = await readXlsx(bytes);
+          expect([sheet.name, sheet.rows.length]).toEqual(['Ticket analytics', expected.length + 1]);
+        }
+        if (format === 'pdf') expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+      }
+    });
   });
 
   it('downloads stay with export admins: the auditor may request users but not download them', async () => {

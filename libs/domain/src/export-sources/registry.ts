@@ -1,6 +1,7 @@
 import { AUDIT_EVENTS_SOURCE } from './audit-events/audit-events-source';
 import type { ExportSourceDefinition } from './export-source-definition';
 import type { Actor } from '../permissions/actor';
+import { TICKET_ANALYTICS_SOURCE } from './ticket-analytics/ticket-analytics-source';
 import { TICKETS_SOURCE } from './tickets/tickets-source';
 import { USERS_SOURCE } from './users/users-source';
 
@@ -9,15 +10,14 @@ import { USERS_SOURCE } from './users/users-source';
  * Adding a source: its folder here (a definition) and in libs/infrastructure/src/export-sources/ (its SQL), and
  * one line in each registry.
  */
-export const EXPORT_SOURCES = ['tickets', 'audit-events', 'users'] as const;
-// 'ticket-analytics' plugs in here (and in EXPORT_SOURCE_DEFINITIONS) with its SQL from the analytics branch:
-// ticket-analytics/ticket-analytics-source.ts is its definition.
+export const EXPORT_SOURCES = ['tickets', 'audit-events', 'users', 'ticket-analytics'] as const;
 export type ExportSource = (typeof EXPORT_SOURCES)[number];
 
 export const EXPORT_SOURCE_DEFINITIONS: Readonly<Record<ExportSource, ExportSourceDefinition>> = {
   tickets: TICKETS_SOURCE,
   'audit-events': AUDIT_EVENTS_SOURCE,
   users: USERS_SOURCE,
+  'ticket-analytics': TICKET_ANALYTICS_SOURCE,
 };
 
 export function isExportSource(value: unknown): value is ExportSource {

@@ -1,6 +1,7 @@
 import type { ExportSource } from '@app/domain';
 import { AUDIT_EVENTS_SQL } from './audit-events/audit-events-sql';
 import type { ExportSourceSql } from './source-sql';
+import { TICKET_ANALYTICS_SQL } from './ticket-analytics/ticket-analytics-source-sql';
 import { TICKETS_SQL } from './tickets/tickets-sql';
 import { USERS_SQL } from './users/users-sql';
 
@@ -9,5 +10,5 @@ export const EXPORT_SOURCE_SQL: Readonly<Record<ExportSource, ExportSourceSql>> 
   tickets: TICKETS_SQL,
   'audit-events': AUDIT_EVENTS_SQL,
   users: USERS_SQL,
-  // 'ticket-analytics': its SQL from ticket-analytics/ticket-analytics-sql.ts (the analytics branch) plugs in here.
+  'ticket-analytics': TICKET_ANALYTICS_SQL,
 };

@@ -35,7 +35,6 @@ const SHAPE: RecordSourceShape = {
   filterFields: [
     // Days (YYYY-MM-DD) of the job's time zone; both bounds are required (ticketAnalyticsRange).
     { key: 'date', type: 'date', operators: ['on_or_after', 'on_or_before'] },
-    { key: 'team', type: 'choice', operators: ['is', 'is_any_of', 'is_none_of'] },
   ],
   sortFields: ['date'],
   defaultSort: [{ field: 'date', direction: 'asc' }],
@@ -93,9 +92,8 @@ export function ticketAnalyticsRange(query: SourceQuery): TicketAnalyticsRange {
 }
 
 /**
- * Ticket analytics: one row per day and team over a required range of days in the job's time zone. Its SQL is
- * written in libs/infrastructure/src/export-sources/ticket-analytics/ (ticket-analytics-sql.ts); the source is
- * registered once that SQL exists (registry.ts).
+ * Ticket analytics: one row per day and team (every team of the tenant, then tickets without a team) over a
+ * required range of days in the job's time zone; its SQL is libs/infrastructure/src/export-sources/ticket-analytics/.
  */
 export const TICKET_ANALYTICS_SOURCE: ExportSourceDefinition = {
   key: SHAPE.key,
