@@ -181,8 +181,14 @@ async function exportAndDownload(
   let job: ExportJobResource | null = null;
   let ended = false;
   try {
-    // Tickets: the view, as the SPA exports it; another source: all its rows (the admin's tenant), as CSV.
-    const body = options.source === 'tickets' ? { viewId: view.id } : { source: options.source };
+    // Tickets: the view, as the SPA exports it; another source: all its rows (the admin's tenant), as CSV;
+    // ticket analytics needs a range of days: the last 90, up to today (UTC).
+    const body =
+      options.source === 'tickets'
+        ? { viewId: view.id }
+        : options.source === 'ticket-analytics'
+          ? { source: options.source, filters: lastDays(90) }
+          : { source: options.source };
     job = await requestExport(client, { ...body, format: 'csv' }, signal);
     progress.update(job);
     const completed = await client
@@ -222,6 +228,18 @@ async function requestExport(
       await sleep(seconds * 1000, undefined, { signal });
     }
   }
+}
+
+/** The required day range of a ticket-analytics export: the `days` days up to today (UTC dates). */
+function lastDays(days: number): { and: { field: string; operator: string; value: string }[] } {
+  const day = (offset: number): string =>
+    new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+  return {
+    and: [
+      { field: 'date', operator: 'on_or_after', value: day(days - 1) },
+      { field: 'date', operator: 'on_or_before', value: day(0) },
+    ],
+  };
 }
 
 function pickView(views: readonly TicketViewResource[]): TicketViewResource {
