@@ -14,6 +14,7 @@ import {
   SettingParams,
   type SettingsQuery,
 } from '../tickets/ticket-query-builder';
+import { isScalarOperator, scalarConditionSql } from '../tickets/scalar-condition-sql';
 import type { SqlType } from '../tickets/ticket-sql-fields';
 import type { SourceSqlRequest } from './source-sql';
 
@@ -126,29 +127,8 @@ export class RecordQueryBuilder {
     const values = (): string => params.add(c.values ?? [], `${type}[]` as SqlType);
     const like = (pattern: (v: string) => string): string =>
       params.add(pattern(escapeLike(String(c.value))), 'text');
+    if (isScalarOperator(c.operator)) return scalarConditionSql(e, type, c.operator, { value, values, like });
     switch (c.operator) {
-      case 'eq':
-      case 'is':
-        return `${e} = ${value()}`;
-      case 'neq':
-      case 'is_not':
-        return `${e} IS DISTINCT FROM ${value()}`;
-      case 'contains':
-        return `${e} ILIKE ${like((v) => `%${v}%`)}`;
-      case 'not_contains':
-        return `COALESCE(${e}, '') NOT ILIKE ${like((v) => `%${v}%`)}`;
-      case 'starts_with':
-        return `${e} ILIKE ${like((v) => `${v}%`)}`;
-      case 'ends_with':
-        return `${e} ILIKE ${like((v) => `%${v}`)}`;
-      case 'is_empty':
-        return type === 'text' ? `(${e} IS NULL OR ${e} = '')` : `${e} IS NULL`;
-      case 'is_not_empty':
-        return type === 'text' ? `(${e} IS NOT NULL AND ${e} <> '')` : `${e} IS NOT NULL`;
-      case 'is_any_of':
-        return `${e} = ANY(${values()})`;
-      case 'is_none_of':
-        return `(${e} IS NULL OR ${e} <> ALL(${values()}))`;
       case 'gt':
       case 'gte':
       case 'lt':

@@ -10,6 +10,7 @@ import {
   isIsoDate,
 } from '@app/domain';
 import { decodeCursor, encodeCursor } from '../persistence/repositories/keyset-cursor';
+import { isScalarOperator, scalarConditionSql } from './scalar-condition-sql';
 import { columnSql, type SqlType, TICKET_FROM, TICKET_SQL_FIELDS } from './ticket-sql-fields';
 
 export interface TicketQueryContext {
@@ -341,29 +342,8 @@ export class TicketQueryBuilder {
       );
     const like = (pattern: (v: string) => string): string =>
       params.add(pattern(escapeLike(String(c.value))), 'text');
+    if (isScalarOperator(c.operator)) return scalarConditionSql(e, type, c.operator, { value, values, like });
     switch (c.operator) {
-      case 'eq':
-      case 'is':
-        return `${e} = ${value()}`;
-      case 'neq':
-      case 'is_not':
-        return `${e} IS DISTINCT FROM ${value()}`;
-      case 'contains':
-        return `${e} ILIKE ${like((v) => `%${v}%`)}`;
-      case 'not_contains':
-        return `COALESCE(${e}, '') NOT ILIKE ${like((v) => `%${v}%`)}`;
-      case 'starts_with':
-        return `${e} ILIKE ${like((v) => `${v}%`)}`;
-      case 'ends_with':
-        return `${e} ILIKE ${like((v) => `%${v}`)}`;
-      case 'is_empty':
-        return type === 'text' ? `(${e} IS NULL OR ${e} = '')` : `${e} IS NULL`;
-      case 'is_not_empty':
-        return type === 'text' ? `(${e} IS NOT NULL AND ${e} <> '')` : `${e} IS NOT NULL`;
-      case 'is_any_of':
-        return `${e} = ANY(${values()})`;
-      case 'is_none_of':
-        return `(${e} IS NULL OR ${e} <> ALL(${values()}))`;
       case 'gt':
       case 'gte':
       case 'lt':
