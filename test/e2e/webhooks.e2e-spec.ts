@@ -330,7 +330,7 @@ describe('webhooks', () => {
 
   it('sends again a pending delivery whose queue entry is gone (Redis restarted without its data), same webhook-id', async () => {
     receiver.route('lost');
-    await register('lost', ['export.completed']);
+    const endpoint = await register('lost', ['export.completed']);
     const job = await endJob('completed');
     const [first] = await eventually(
       () => Promise.resolve(receivedAbout('lost', job.id)),
@@ -339,8 +339,8 @@ describe('webhooks', () => {
     // The row as Redis losing its entry leaves it: pending, marked enqueued, overdue, and no live queue entry.
     const { rowCount } = await pool.query(
       `UPDATE webhook_deliveries SET status = 'pending', delivered_at = NULL, created_at = now() - interval '1 minute'
-        WHERE job_id = $1`,
-      [job.id],
+        WHERE job_id = $1 AND endpoint_id = $2`,
+      [job.id, endpoint.id],
     );
     expect(rowCount).toBe(1);
     // Workers look every EXPORT_RECONCILE_INTERVAL_S (15 s here) for overdue rows without a live entry.
@@ -358,9 +358,10 @@ describe('webhooks', () => {
     const settled = await eventually(
       async () =>
         (
-          await pool.query<{ status: string }>('SELECT status FROM webhook_deliveries WHERE job_id = $1', [
-            job.id,
-          ])
+          await pool.query<{ status: string }>(
+            'SELECT status FROM webhook_deliveries WHERE job_id = $1 AND endpoint_id = $2',
+            [job.id, endpoint.id],
+          )
         ).rows,
       (rows) => rows[0]?.status !== 'pending',
     );

@@ -51,11 +51,12 @@ export const viewsScreen: Screen = (context, viewId) => {
       ...views.map((v) => h('option', { value: v.id, selected: v.id === view.id }, v.name)),
     );
     picker.addEventListener('change', () => context.navigate(`#/views/${picker.value}`));
-    const exportButton = h(
-      'button',
-      { type: 'button', class: 'primary', hidden: source === null },
-      'Export this view…',
-    );
+    // Without the tickets source (GET /export-sources lists what the caller may export) the page says why, instead
+    // of offering a dialog whose request could only be refused.
+    const exportButton =
+      source === null
+        ? h('p', { class: 'hint' }, 'Exporting needs the Import / Export Tickets permission.')
+        : h('button', { type: 'button', class: 'primary' }, 'Export this view…');
     if (source !== null)
       exportButton.addEventListener('click', () => openExportDialog(context, view, source, exportButton));
 
