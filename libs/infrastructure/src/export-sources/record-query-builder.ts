@@ -1,7 +1,6 @@
 import {
   type ExportFormat,
   type ExportSourceDefinition,
-  isIsoDate,
   type SourceCondition,
   type SourceQuery,
 } from '@app/domain';
@@ -14,7 +13,12 @@ import {
   SettingParams,
   type SettingsQuery,
 } from '../tickets/ticket-query-builder';
-import { isScalarOperator, scalarConditionSql } from '../tickets/scalar-condition-sql';
+import {
+  dateComparisonSql,
+  isScalarOperator,
+  scalarConditionSql,
+  withinPastDaysSql,
+} from '../tickets/condition-sql';
 import type { SqlType } from '../tickets/ticket-sql-fields';
 import type { SourceSqlRequest } from './source-sql';
 
@@ -134,39 +138,15 @@ export class RecordQueryBuilder {
       case 'lt':
       case 'lte':
         return `${e} ${{ gt: '>', gte: '>=', lt: '<', lte: '<=' }[c.operator]} ${value()}`;
-      case 'within_past_days': {
-        const now = params.add(this.request.requestedAt.toISOString(), 'timestamptz');
-        return `(${e} >= ${now} - make_interval(days => ${params.add(c.value, 'integer')}) AND ${e} <= ${now})`;
-      }
+      case 'within_past_days':
+        return withinPastDaysSql(e, this.request.requestedAt, c.value, (v, t) => params.add(v, t));
       case 'before':
       case 'after':
       case 'on_or_before':
       case 'on_or_after':
-        return this.dateComparison(e, c.operator, String(c.value), params);
+        return dateComparisonSql(e, c.operator, String(c.value), this.request.query.timezone, (v, t) =>
+          params.add(v, t),
+        );
     }
-  }
-
-  /** A date-only value names a whole day in the job's zone: [start of the day, start of the next day). */
-  private dateComparison(
-    e: string,
-    operator: 'before' | 'on_or_before' | 'after' | 'on_or_after',
-    value: string,
-    params: Params,
-  ): string {
-    if (!isIsoDate(value)) {
-      const op = { before: '<', on_or_before: '<=', after: '>', on_or_after: '>=' }[operator];
-      return `${e} ${op} ${params.add(value, 'timestamptz')}`;
-    }
-    const tz = params.add(this.request.query.timezone, 'text');
-    const day = params.add(value, 'text');
-    const start = `((${day})::date::timestamp AT TIME ZONE ${tz})`;
-    const next = `(((${day})::date + 1)::timestamp AT TIME ZONE ${tz})`;
-    const bound = {
-      before: `< ${start}`,
-      on_or_before: `< ${next}`,
-      after: `>= ${next}`,
-      on_or_after: `>= ${start}`,
-    };
-    return `${e} ${bound[operator]}`;
   }
 }

@@ -7,10 +7,14 @@ import {
   type TicketConditionGroup,
   type TicketFieldKey,
   type TicketQuery,
-  isIsoDate,
 } from '@app/domain';
 import { decodeCursor, encodeCursor } from '../persistence/repositories/keyset-cursor';
-import { isScalarOperator, scalarConditionSql } from './scalar-condition-sql';
+import {
+  dateComparisonSql,
+  isScalarOperator,
+  scalarConditionSql,
+  withinPastDaysSql,
+} from './condition-sql';
 import { columnSql, type SqlType, TICKET_FROM, TICKET_SQL_FIELDS } from './ticket-sql-fields';
 
 export interface TicketQueryContext {
@@ -375,15 +379,15 @@ export class TicketQueryBuilder {
         return `${e} IS NULL`;
       case 'is_not_empty':
         return `${e} IS NOT NULL`;
-      case 'within_past_days': {
-        const now = params.add(this.context.now.toISOString(), 'timestamptz');
-        return `(${e} >= ${now} - make_interval(days => ${params.add(c.value, 'integer')}) AND ${e} <= ${now})`;
-      }
+      case 'within_past_days':
+        return withinPastDaysSql(e, this.context.now, c.value, (v, t) => params.add(v, t));
       case 'before':
       case 'on_or_before':
       case 'after':
       case 'on_or_after':
-        return this.dateComparison(e, c.operator, String(c.value), params);
+        return dateComparisonSql(e, c.operator, String(c.value), this.context.timezone, (v, t) =>
+          params.add(v, t),
+        );
       case 'eq':
       case 'neq':
       case 'contains':
@@ -400,30 +404,6 @@ export class TicketQueryBuilder {
       case 'is_none_of':
         throw new Error(`operator ${c.operator} does not apply to dates`);
     }
-  }
-
-  /** A date-only value names a whole day in the query's zone: [start of the day, start of the next day). */
-  private dateComparison(
-    e: string,
-    operator: 'before' | 'on_or_before' | 'after' | 'on_or_after',
-    value: string,
-    params: Params,
-  ): string {
-    if (!isIsoDate(value)) {
-      const op = { before: '<', on_or_before: '<=', after: '>', on_or_after: '>=' }[operator];
-      return `${e} ${op} ${params.add(value, 'timestamptz')}`;
-    }
-    const tz = params.add(this.context.timezone, 'text');
-    const day = params.add(value, 'text');
-    const start = `((${day})::date::timestamp AT TIME ZONE ${tz})`;
-    const next = `(((${day})::date + 1)::timestamp AT TIME ZONE ${tz})`;
-    const bound = {
-      before: `< ${start}`,
-      on_or_before: `< ${next}`,
-      after: `>= ${next}`,
-      on_or_after: `>= ${start}`,
-    }[operator];
-    return `${e} ${bound}`;
   }
 
   private tagCondition(e: string, c: TicketCondition, params: Params): string {

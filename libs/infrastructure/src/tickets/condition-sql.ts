@@ -1,7 +1,10 @@
-import type { ConditionOperator } from '@app/domain';
+import { type ConditionOperator, isIsoDate } from '@app/domain';
 import type { SqlType } from './ticket-sql-fields';
 
-/** The view grammar's operators that compare one value (or a list, or nothing) with a column's value. */
+/**
+ * The view grammar's condition SQL, shared by the ticket and record query builders.
+ * SCALAR_OPERATORS: the operators that compare one value (or a list, or nothing) with a column's value.
+ */
 const SCALAR_OPERATORS = [
   'eq',
   'is',
@@ -66,4 +69,43 @@ export function scalarConditionSql(
     case 'is_none_of':
       return `(${e} IS NULL OR ${e} <> ALL(${values()}))`;
   }
+}
+
+/** Adds a bind parameter (or a setting) of `type` and returns its placeholder. */
+export type AddParam = (value: unknown, type: SqlType) => string;
+
+export type DateComparison = 'before' | 'on_or_before' | 'after' | 'on_or_after';
+
+/**
+ * A date comparison over timestamptz expression `e`. A date-only value (YYYY-MM-DD) names a whole day in `timezone`:
+ * [start of the day, start of the next day); any other value is an instant.
+ */
+export function dateComparisonSql(
+  e: string,
+  operator: DateComparison,
+  value: string,
+  timezone: string,
+  add: AddParam,
+): string {
+  if (!isIsoDate(value)) {
+    const op = { before: '<', on_or_before: '<=', after: '>', on_or_after: '>=' }[operator];
+    return `${e} ${op} ${add(value, 'timestamptz')}`;
+  }
+  const tz = add(timezone, 'text');
+  const day = add(value, 'text');
+  const start = `((${day})::date::timestamp AT TIME ZONE ${tz})`;
+  const next = `(((${day})::date + 1)::timestamp AT TIME ZONE ${tz})`;
+  const bound = {
+    before: `< ${start}`,
+    on_or_before: `< ${next}`,
+    after: `>= ${next}`,
+    on_or_after: `>= ${start}`,
+  };
+  return `${e} ${bound[operator]}`;
+}
+
+/** `within_past_days`: from `days` days before `now` up to `now`, both included. */
+export function withinPastDaysSql(e: string, now: Date, days: unknown, add: AddParam): string {
+  const at = add(now.toISOString(), 'timestamptz');
+  return `(${e} >= ${at} - make_interval(days => ${add(days, 'integer')}) AND ${e} <= ${at})`;
 }
