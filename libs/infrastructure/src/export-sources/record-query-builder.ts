@@ -9,7 +9,7 @@ import {
   type CompiledQuery,
   escapeLike,
   Params,
-  SETTING_PREFIX,
+  settingsSetup,
   SettingParams,
   type SettingsQuery,
 } from '../tickets/ticket-query-builder';
@@ -90,9 +90,8 @@ export class RecordQueryBuilder {
         ...this.mapped(this.sql.columns, key, 'column'),
       })),
     ).map((item) => `${item.sql} AS "${item.alias}"`);
-    const setup = params.values.map((_, i) => `set_config('${SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
     return {
-      setup: { text: `SELECT ${setup.length > 0 ? setup.join(', ') : 'NULL'}`, values: params.values },
+      setup: settingsSetup(params.values),
       text: `SELECT ${items.join(', ')} ${this.sql.from}\n WHERE ${where}\n ORDER BY ${this.orderBy(this.request.query)}`,
     };
   }

@@ -9,12 +9,7 @@ import {
   type TicketQuery,
 } from '@app/domain';
 import { decodeCursor, encodeCursor } from '../persistence/repositories/keyset-cursor';
-import {
-  dateComparisonSql,
-  isScalarOperator,
-  scalarConditionSql,
-  withinPastDaysSql,
-} from './condition-sql';
+import { dateComparisonSql, isScalarOperator, scalarConditionSql, withinPastDaysSql } from './condition-sql';
 import { columnSql, type SqlType, TICKET_FROM, TICKET_SQL_FIELDS } from './ticket-sql-fields';
 
 export interface TicketQueryContext {
@@ -79,8 +74,14 @@ export class SettingParams extends Params {
 
 export const SETTING_PREFIX = 'export_query.p';
 
+/** The statement that sets a COPY's parameters (already as setting text, in order) before the COPY reads them. */
+export function settingsSetup(texts: readonly unknown[]): CompiledQuery {
+  const calls = texts.map((_, i) => `set_config('${SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
+  return { text: `SELECT ${calls.length > 0 ? calls.join(', ') : 'NULL'}`, values: [...texts] };
+}
+
 /** Text Postgres parses back into the parameter's type: arrays as array literals with every element quoted. */
-function toSettingText(value: unknown): string {
+export function toSettingText(value: unknown): string {
   if (Array.isArray(value))
     return `{${value.map((v) => `"${String(v).replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
@@ -190,9 +191,8 @@ export class TicketQueryBuilder {
     const params = new SettingParams();
     const where = this.where(params);
     const items = select.map((item) => `${item.sql} AS "${item.alias}"`);
-    const setup = params.values.map((_, i) => `set_config('${SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
     return {
-      setup: { text: `SELECT ${setup.length > 0 ? setup.join(', ') : 'NULL'}`, values: params.values },
+      setup: settingsSetup(params.values),
       text: `SELECT ${items.join(', ')}${TICKET_FROM}\n WHERE ${where.join('\n   AND ')}\n ORDER BY ${this.orderBy()}`,
     };
   }

@@ -1,6 +1,6 @@
 import { type ExportColumn, TICKET_ANALYTICS_SOURCE, ticketAnalyticsRange } from '@app/domain';
 import { projectColumns } from '../../export/export-projection';
-import { SETTING_PREFIX } from '../../tickets/ticket-query-builder';
+import { SETTING_PREFIX, settingsSetup, toSettingText } from '../../tickets/ticket-query-builder';
 import type { ExportSourceSql } from '../source-sql';
 import { ticketAnalyticsRowCountSql, ticketAnalyticsSql } from './ticket-analytics-sql';
 
@@ -23,12 +23,7 @@ const BY_KEY = new Map(TICKET_ANALYTICS_SOURCE.columns.map((c) => [c.key, c]));
 const fromSetting = (index: number, type: string): string =>
   `NULLIF(current_setting('${SETTING_PREFIX}${index}'), '')::${type}`;
 
-function settingText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return `{${value.map((v) => settingText(v)).join(',')}}`; // uuids: no quoting needed
-  if (typeof value === 'string' || typeof value === 'number') return String(value);
-  throw new Error(`cannot pass ${typeof value} as a setting`);
-}
+const settingText = (value: unknown): string => (value === null ? '' : toSettingText(value));
 
 /**
  * `ticket-analytics` on the export engine: the statement of ticket-analytics-sql.ts (one row per day x team, in the
@@ -65,9 +60,8 @@ export const TICKET_ANALYTICS_SQL: ExportSourceSql = {
     }));
     const items = projectColumns(format, columns).map((item) => `${item.sql} AS "${item.alias}"`);
     const direction = request.query.sort[0]?.direction === 'desc' ? 'DESC' : 'ASC';
-    const setup = statement.values.map((_, i) => `set_config('${SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
     return {
-      setup: { text: `SELECT ${setup.join(', ')}`, values: statement.values.map(settingText) },
+      setup: settingsSetup(statement.values.map(settingText)),
       text: `SELECT ${items.join(', ')}\n  FROM (${statement.text}) a\n ORDER BY a.date ${direction}, a.team = '', a.team`,
     };
   },
