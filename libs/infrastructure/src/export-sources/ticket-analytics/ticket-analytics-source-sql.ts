@@ -1,6 +1,7 @@
-import { type ExportColumn, TICKET_ANALYTICS_SOURCE, ticketAnalyticsRange } from '@app/domain';
+import { TICKET_ANALYTICS_SOURCE, ticketAnalyticsRange } from '@app/domain';
 import { projectColumns } from '../../export/export-projection';
 import { SETTING_PREFIX, settingsSetup, toSettingText } from '../../tickets/ticket-query-builder';
+import { columnsOf } from '../record-source-sql';
 import type { ExportSourceSql } from '../source-sql';
 import { ticketAnalyticsRowCountSql, ticketAnalyticsSql } from './ticket-analytics-sql';
 
@@ -17,8 +18,6 @@ const OUTPUT: Readonly<Record<string, string>> = {
   openAtEndOfDay: 'open_at_end_of_day',
 };
 
-const BY_KEY = new Map(TICKET_ANALYTICS_SOURCE.columns.map((c) => [c.key, c]));
-
 /** A COPY takes no bind parameters: each value travels as a transaction setting, NULL as '' (read back by NULLIF). */
 const fromSetting = (index: number, type: string): string =>
   `NULLIF(current_setting('${SETTING_PREFIX}${index}'), '')::${type}`;
@@ -32,11 +31,7 @@ const settingText = (value: unknown): string => (value === null ? '' : toSetting
  * tickets without a team last; team names are unique within a tenant, so the order is total.
  */
 export const TICKET_ANALYTICS_SQL: ExportSourceSql = {
-  columns: (query) =>
-    query.columns.flatMap((key): ExportColumn[] => {
-      const column = BY_KEY.get(key);
-      return column ? [column] : [];
-    }),
+  columns: columnsOf(TICKET_ANALYTICS_SOURCE),
 
   count: (request) =>
     ticketAnalyticsRowCountSql({ tenantId: request.tenantId, ...ticketAnalyticsRange(request.query) }),
