@@ -77,13 +77,7 @@ describe('mail notifications', () => {
       MAIL_RETRY_DELAY_MS: '200',
     };
     api = await startApi({ env });
-    // The webhook settings of the webhook spec: this worker relays the shared outbox too, and may take its events.
-    const webhooks = {
-      WEBHOOK_ALLOW_HTTP: 'true',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WEBHOOK_RETRY_SCALE: '0.0001',
-    };
-    worker = await startWorker({ env: { ...env, ...webhooks, REDIS_URL: redisUrlWithDb(REDIS_DB) } });
+    worker = await startWorker({ env: { ...env, REDIS_URL: redisUrlWithDb(REDIS_DB) } });
   }, 60_000);
 
   afterAll(async () => {

@@ -7,17 +7,17 @@ import { bearer, eventually, insertJob, startApi, type StartedApi, tokenFor } fr
 import { testDataSource, testPool } from '../support/database';
 import { createTestTenant, type TestTenant } from '../support/factories';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { redisUrlWithDb, type RunningWorker, startWorker } from '../support/worker';
+import { redisUrlWithDb, type RunningWorker, startWorker, TEST_WEBHOOK_ENV } from '../support/worker';
 
 /**
  * Signed webhooks end to end (issue 14 §1): the real API registers endpoints, jobs change state in PostgreSQL, the
  * worker built in dist/ relays the outbox and delivers from its own queue to a local receiver that verifies every
- * request with the Standard Webhooks reference verifier. The retry schedule is shrunk (WEBHOOK_RETRY_SCALE=0.0001:
- * first retry after ~1 ms, at most ~1.4 s apart, given up after ~8.6 s instead of 24 h).
+ * request with the Standard Webhooks reference verifier. Every spawned worker shrinks the retry schedule
+ * (TEST_WEBHOOK_ENV: WEBHOOK_RETRY_SCALE=0.0001, first retry after ~1 ms, at most ~1.4 s apart, given up after ~8.6 s
+ * instead of 24 h) and may deliver these deliveries, since it relays the shared outbox.
  */
 const REDIS_DB = 4;
-const RETRY_SCALE = '0.0001';
-const GIVE_UP_MS = 86_400_000 * Number(RETRY_SCALE);
+const GIVE_UP_MS = 86_400_000 * Number(TEST_WEBHOOK_ENV.WEBHOOK_RETRY_SCALE);
 
 /** What these specs read of the API's answers (endpoints, pages, problems). */
 interface Body {
@@ -56,14 +56,9 @@ describe('webhooks', () => {
     dataSource = await testDataSource();
     [acme, globex] = await Promise.all([createTestTenant(pool), createTestTenant(pool, GLOBEX)]);
     await receiver.start();
-    const env = {
-      WEBHOOK_ALLOW_HTTP: 'true',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WEBHOOK_RETRY_SCALE: RETRY_SCALE,
-    };
-    api = await startApi({ env });
-    strictApi = await startApi({ env: { ...env, WEBHOOK_ALLOW_PRIVATE: 'false' } });
-    worker = await startWorker({ env: { ...env, REDIS_URL: redisUrlWithDb(REDIS_DB) } });
+    api = await startApi({ env: TEST_WEBHOOK_ENV });
+    strictApi = await startApi({ env: { ...TEST_WEBHOOK_ENV, WEBHOOK_ALLOW_PRIVATE: 'false' } });
+    worker = await startWorker({ env: { REDIS_URL: redisUrlWithDb(REDIS_DB) } });
   }, 60_000);
 
   afterAll(async () => {

@@ -36,8 +36,21 @@ process.once('exit', () => {
  * exactly the configuration its spec chose. Stop or kill every worker in afterAll.
  */
 /**
+ * The webhook settings of every spawned worker. Specs share one database but each worker has its own Redis
+ * database, so any worker may dispatch another spec's export events, or find another spec's delivery overdue with no
+ * entry in its own queue and send it again: every worker must then deliver as the webhook spec expects (to the
+ * loopback receiver over http, retrying within milliseconds), or it would record a refusal and a retry minutes away.
+ */
+export const TEST_WEBHOOK_ENV: Readonly<Record<string, string>> = {
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOW_PRIVATE: 'true',
+  WEBHOOK_RETRY_SCALE: '0.0001',
+};
+
+/**
  * The whole environment of a process spawned from dist/: NODE_ENV=test, the test database, REDIS_URL and LOG_LEVEL,
- * PATH and HOME, then `env` (the spec's choices). Nothing else is inherited from the test process.
+ * PATH and HOME, the shared webhook settings, then `env` (the spec's choices). Nothing else is inherited from the
+ * test process.
  */
 export function builtAppEnvironment(env: Readonly<Record<string, string>> = {}): Record<string, string> {
   const config = readConfig();
@@ -49,6 +62,7 @@ export function builtAppEnvironment(env: Readonly<Record<string, string>> = {}):
     DATABASE_URL: config.databaseUrl,
     REDIS_URL: config.redisUrl,
     LOG_LEVEL: config.logLevel,
+    ...TEST_WEBHOOK_ENV,
     ...env,
   };
 }
