@@ -194,28 +194,28 @@ describe('mail notifications', () => {
       () => Promise.resolve(mailsAbout(job.id)),
       (list) => list.length > 0,
     );
+    const statusOfMail = async (): Promise<{ status: string }[]> =>
+      (
+        await pool.query<{ status: string }>('SELECT status FROM mail_notifications WHERE job_id = $1', [
+          job.id,
+        ])
+      ).rows;
+    // The server accepts the mail before the worker records it: rewritten earlier, the row would be settled again.
+    await eventually(statusOfMail, (rows) => rows[0]?.status === 'sent');
     // Pending, marked enqueued, overdue; its queue entry is finished (or gone): nothing would ever send it.
-    await pool.query(
+    const { rowCount } = await pool.query(
       `UPDATE mail_notifications SET status = 'pending', sent_at = NULL, created_at = now() - interval '1 minute'
-        WHERE job_id = $1`,
+        WHERE job_id = $1 AND status = 'sent'`,
       [job.id],
     );
+    expect(rowCount).toBe(1);
     // Workers look every EXPORT_RECONCILE_INTERVAL_S (15 s here) for overdue mails without a live entry.
     await eventually(
       () => Promise.resolve(mailsAbout(job.id)),
       (list) => list.length > 1,
       25_000,
     );
-    // The receiver answers before the worker records the outcome.
-    const settled = await eventually(
-      async () =>
-        (
-          await pool.query<{ status: string }>('SELECT status FROM mail_notifications WHERE job_id = $1', [
-            job.id,
-          ])
-        ).rows,
-      (rows) => rows[0]?.status !== 'pending',
-    );
+    const settled = await eventually(statusOfMail, (rows) => rows[0]?.status !== 'pending');
     expect(settled).toEqual([{ status: 'sent' }]);
   }, 40_000);
 

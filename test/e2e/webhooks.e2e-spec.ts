@@ -331,10 +331,19 @@ describe('webhooks', () => {
       () => Promise.resolve(receivedAbout('lost', job.id)),
       (list) => list.length > 0,
     );
+    const statusOfDelivery = async (): Promise<{ status: string }[]> =>
+      (
+        await pool.query<{ status: string }>(
+          'SELECT status FROM webhook_deliveries WHERE job_id = $1 AND endpoint_id = $2',
+          [job.id, endpoint.id],
+        )
+      ).rows;
+    // The receiver answers before the worker records the outcome: rewritten earlier, the row would be settled again.
+    await eventually(statusOfDelivery, (rows) => rows[0]?.status === 'succeeded');
     // The row as Redis losing its entry leaves it: pending, marked enqueued, overdue, and no live queue entry.
     const { rowCount } = await pool.query(
       `UPDATE webhook_deliveries SET status = 'pending', delivered_at = NULL, created_at = now() - interval '1 minute'
-        WHERE job_id = $1 AND endpoint_id = $2`,
+        WHERE job_id = $1 AND endpoint_id = $2 AND status = 'succeeded'`,
       [job.id, endpoint.id],
     );
     expect(rowCount).toBe(1);
@@ -349,17 +358,7 @@ describe('webhooks', () => {
       first.headers['webhook-id'],
     ]);
     expect(receiver.processed.get('lost')).toHaveLength(1);
-    // The receiver answers before the worker records the outcome.
-    const settled = await eventually(
-      async () =>
-        (
-          await pool.query<{ status: string }>(
-            'SELECT status FROM webhook_deliveries WHERE job_id = $1 AND endpoint_id = $2',
-            [job.id, endpoint.id],
-          )
-        ).rows,
-      (rows) => rows[0]?.status !== 'pending',
-    );
+    const settled = await eventually(statusOfDelivery, (rows) => rows[0]?.status !== 'pending');
     expect(settled).toEqual([{ status: 'succeeded' }]);
   }, 40_000);
 
