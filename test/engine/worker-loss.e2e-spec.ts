@@ -2,7 +2,7 @@
  * Redis database 8 (one per engine spec file, so workers of different files never take each other's jobs).
  *
  * CONTRACT §6 Delivery: a worker process killed (SIGKILL) or stopped (SIGTERM) in the middle of an export. The
- * exports are big enough (210k rows, about 50 MB: six 8 MiB parts) to be mid multipart upload when the worker
+ * exports are big enough (210k rows, about 50 MB: ten 5 MiB parts) to be mid multipart upload when the worker
  * goes; S3 is s3rver behind the recording proxy, which sees every multipart upload begin and end.
  */
 import type { ExportJob } from '@app/domain';
