@@ -6,8 +6,10 @@ const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
+const { WORKER_NODE_FLAGS } = require(join(root, 'dist', 'apps', 'worker', 'src', 'node-flags.js'));
+const flags = { api: [], worker: WORKER_NODE_FLAGS };
 const apps = ['api', 'worker'].map((name) =>
-  spawn(process.execPath, [join(root, 'dist', 'apps', name, 'src', 'main.js')], {
+  spawn(process.execPath, [...flags[name], join(root, 'dist', 'apps', name, 'src', 'main.js')], {
     stdio: 'inherit',
     cwd: root,
   }),

@@ -3,6 +3,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { loadConfig } from '@app/infrastructure';
 import { parseDocument } from 'yaml';
+import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
 
 /**
  * docker-compose.yml and the Dockerfile, checked without a Docker engine: the file parses as Compose would read
@@ -499,13 +500,22 @@ describe('Dockerfile', () => {
     ];
     for (const command of commands) {
       expect(command[0]).toBe('node');
-      const file = command[1] ?? '';
+      const file = command.slice(1).find((arg) => !arg.startsWith('--')) ?? '';
       expect({ file, inDist: /^dist\/.+\.js$/.test(file), built: existsSync(join(ROOT, file)) }).toEqual({
         file,
         inDist: true,
         built: true,
       });
     }
+  });
+
+  it('runs the worker with WORKER_NODE_FLAGS, in compose and in npm run start:worker', () => {
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    const worker = 'dist/apps/worker/src/main.js';
+    expect(argv(compose.services.worker.command)).toEqual(['node', ...WORKER_NODE_FLAGS, worker]);
+    expect(scripts['start:worker']).toContain(`node ${[...WORKER_NODE_FLAGS, worker].join(' ')}`);
   });
 
   it('keeps, after npm prune --omit=dev, every package the built code requires', () => {

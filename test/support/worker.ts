@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
 
 /** The worker exactly as production runs it: `npm test` builds it before jest starts. */
 const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'worker', 'src', 'main.js');
@@ -70,7 +71,7 @@ export function builtAppEnvironment(env: Readonly<Record<string, string>> = {}):
 export async function startWorker(options: { env?: Record<string, string> } = {}): Promise<RunningWorker> {
   if (!existsSync(WORKER_MAIN))
     throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, WORKER_MAIN], {
     // At least info: specs read the worker's lines (`worker started`, attempt outcomes); the worker honours LOG_LEVEL.
     env: builtAppEnvironment({ LOG_LEVEL: 'info', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],

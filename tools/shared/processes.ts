@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
 
 /**
  * The built apps as child processes of a command-line tool (bench, demo): spawn one from dist/, wait until it is
@@ -55,7 +56,8 @@ export class AppProcess {
   /** Spawns `node dist/apps/<app>/src/main.js` with exactly the given environment. */
   static start(app: AppName, options: AppProcessOptions): AppProcess {
     const log = options.logFile ? createWriteStream(options.logFile, { flags: 'w' }) : null;
-    const child = spawn(process.execPath, [appEntryPoint(app)], {
+    const flags = app === 'worker' ? WORKER_NODE_FLAGS : [];
+    const child = spawn(process.execPath, [...flags, appEntryPoint(app)], {
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
