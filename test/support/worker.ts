@@ -31,12 +31,6 @@ process.once('exit', () => {
 });
 
 /**
- * Spawns `node dist/apps/worker/src/main.js` with NODE_ENV=test, the test database, REDIS_URL and the given
- * environment (REDIS_URL with the spec's own Redis database, STORAGE_*, EXPORT_*), and resolves once it logged
- * `worker started`. The environment is not inherited from the test process beyond PATH and HOME: a worker sees
- * exactly the configuration its spec chose. Stop or kill every worker in afterAll.
- */
-/**
  * The webhook settings of every spawned worker. Specs share one database but each worker has its own Redis
  * database, so any worker may dispatch another spec's export events, or find another spec's delivery overdue with no
  * entry in its own queue and send it again: every worker must then deliver as the webhook spec expects (to the
@@ -68,6 +62,12 @@ export function builtAppEnvironment(env: Readonly<Record<string, string>> = {}):
   };
 }
 
+/**
+ * Spawns `node <WORKER_NODE_FLAGS> dist/apps/worker/src/main.js` with NODE_ENV=test, the test database, REDIS_URL
+ * and the given environment (REDIS_URL with the spec's own Redis database, STORAGE_*, EXPORT_*), and resolves once
+ * it logged `worker started`. The environment is not inherited from the test process beyond PATH and HOME: a worker sees
+ * exactly the configuration its spec chose. Stop or kill every worker in afterAll.
+ */
 export async function startWorker(options: { env?: Record<string, string> } = {}): Promise<RunningWorker> {
   if (!existsSync(WORKER_MAIN))
     throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);

@@ -6,7 +6,7 @@ let gc: (() => void) | undefined;
 /**
  * A full garbage collection, now. For code that drops large buffers at a steady pace: a buffer that lived long
  * enough to reach V8's old space is freed only by a full collection, and V8 starts one for external memory only
- * after about 64 MB more of it since the last one. An S3 upload drops two 8 MiB buffers per part (the chunks and
+ * after about 64 MB more of it since the last one. An S3 upload drops two 5 MiB buffers per part (the chunks and
  * the part lib-storage joins them into), so without this its worker held up to 80 MB of dead parts.
  *
  * The function is exposed without `--expose-gc` on the command line, the way jest exposes it: the flag is set,
