@@ -1,18 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '@app/infrastructure';
-import { parseDocument } from 'yaml';
 import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
+import { argv, loadCompose, ROOT, type Service } from './compose-file';
 
 /**
- * docker-compose.yml and the Dockerfile, checked without a Docker engine: the file parses as Compose would read
- * it, the services fit together (dependencies, health, one-shots, scaling), the apps' environment is exactly
- * configuration app-config reads and accepts, and the image runs what `npm run build` produces.
+ * docker-compose.yml, checked without a Docker engine: the file parses as Compose would read it, the services fit
+ * together (dependencies, health, one-shots, scaling), and the apps' environment is exactly configuration
+ * app-config reads and accepts. The Dockerfile's checks are in dockerfile.spec.ts.
  */
-const ROOT = join(__dirname, '..', '..');
-const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
-
 /** Compose specification: top-level keys, service keys and healthcheck keys (compose-spec/schema/compose-spec.json). */
 const TOP_LEVEL_KEYS = [
   'version',
@@ -51,37 +47,6 @@ const HEALTHCHECK_KEYS = [
 const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'];
 /** The services that run the apps' code, with the environment app-config validates. */
 const APP_SERVICES = ['api', 'worker', 'migrate', 'azurite-init'];
-
-interface Service {
-  readonly image?: string;
-  readonly build?: string | { readonly context?: string; readonly dockerfile?: string };
-  readonly command?: string | readonly string[];
-  readonly entrypoint?: string | readonly string[];
-  readonly environment?: Readonly<Record<string, string | number | boolean | null>> | readonly string[];
-  readonly depends_on?: readonly string[] | Readonly<Record<string, { readonly condition?: string }>>;
-  readonly healthcheck?: { readonly test?: string | readonly string[]; readonly disable?: boolean };
-  readonly ports?: readonly unknown[];
-  readonly container_name?: string;
-  readonly hostname?: string;
-  readonly restart?: string;
-  readonly volumes?: readonly string[];
-  readonly profiles?: readonly string[];
-}
-
-interface ComposeFile {
-  readonly services: Readonly<Record<string, Service>>;
-  readonly volumes?: Readonly<Record<string, unknown>>;
-  readonly [key: string]: unknown;
-}
-
-function loadCompose(): { compose: ComposeFile; errors: string[]; warnings: string[] } {
-  const doc = parseDocument(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true, uniqueKeys: true });
-  return {
-    compose: doc.toJS() as ComposeFile,
-    errors: doc.errors.map((e) => e.message),
-    warnings: doc.warnings.map((w) => w.message),
-  };
-}
 
 /**
  * Compose's interpolation of `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`,
@@ -135,11 +100,6 @@ function dependenciesOf(service: Service): Record<string, string> {
   );
 }
 
-function argv(command: string | readonly string[] | undefined): string[] {
-  if (command === undefined) return [];
-  return typeof command === 'string' ? command.split(/\s+/).filter(Boolean) : [...command];
-}
-
 /** Every variable name loadConfig reads from the environment, recorded through a proxy. */
 function variablesAppConfigReads(env: Readonly<Record<string, string>>): Set<string> {
   const read = new Set<string>();
@@ -170,50 +130,6 @@ function goDurationSeconds(text: string): number {
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
     throw new Error(`not a duration: ${text}`);
   return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]], 0);
-}
-
-interface DockerInstruction {
-  readonly keyword: string;
-  readonly args: string;
-}
-
-function dockerfileInstructions(): DockerInstruction[] {
-  return readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const [keyword, ...rest] = line.split(/\s+/);
-      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-    });
-}
-
-function dockerIgnored(path: string): boolean {
-  const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
-  const first = path.split('/')[0];
-  return patterns.some((pattern) => {
-    if (pattern.startsWith('*')) return path.endsWith(pattern.slice(1));
-    return pattern.replace(/\/$/, '') === first || pattern === path;
-  });
-}
-
-function jsFilesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? jsFilesUnder(join(dir, entry.name))
-      : entry.name.endsWith('.js')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
-function packageOf(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
 describe('docker-compose.yml', () => {
@@ -421,119 +337,13 @@ describe('docker-compose.yml', () => {
       .filter((source) => !source.startsWith('.') && !source.startsWith('/'));
     for (const volume of named) expect(Object.keys(compose.volumes ?? {})).toContain(volume);
   });
-});
 
-describe('Dockerfile', () => {
-  const instructions = dockerfileInstructions();
-  const { compose } = loadCompose();
-
-  it('builds in one stage and runs from another, both apps compiled with npm run build', () => {
-    const stages = instructions.filter((i) => i.keyword === 'FROM');
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-    expect(runs.some((run) => /\bnpm ci\b/.test(run))).toBe(true);
-    expect(runs.some((run) => /\bnpm run build\b/.test(run) && /\bnpm prune --omit=dev\b/.test(run))).toBe(
-      true,
-    );
-    const build = compose.services.api.build;
-    expect(typeof build === 'string' ? build : build?.context).toBe('.');
-  });
-
-  it('runs Node 24 LTS in both stages', () => {
-    const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args);
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage).toMatch(/^node:24[-.\s]/);
-  });
-
-  it('ships apps and libs but not tools, and nothing it ships requires a file of tools', () => {
-    const sources = instructions
-      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
-      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
-    expect(sources).toEqual(expect.arrayContaining(['apps', 'libs']));
-    expect(sources.filter((source) => source.split('/')[0] === 'tools')).toEqual([]);
-    expect(dockerIgnored('tools')).toBe(true);
-    const tools = join(ROOT, 'dist', 'tools') + sep;
-    const shipped = [
-      ...jsFilesUnder(join(ROOT, 'dist', 'apps')),
-      ...jsFilesUnder(join(ROOT, 'dist', 'libs')),
-    ];
-    expect(shipped.length).toBeGreaterThan(0);
-    const intoTools = shipped.flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/\brequire\("(\.[^"]*)"\)/g)]
-        .filter(([, specifier]) => resolve(dirname(file), specifier).startsWith(tools))
-        .map(([, specifier]) => `${relative(ROOT, file)}: ${specifier}`),
-    );
-    expect(intoTools).toEqual([]);
-  });
-
-  it('copies from the build context only files that exist and that .dockerignore lets through', () => {
-    const sources = instructions
-      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
-      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
-    expect(sources.length).toBeGreaterThan(0);
-    for (const source of sources) {
-      expect({ source, exists: existsSync(join(ROOT, source)), ignored: dockerIgnored(source) }).toEqual({
-        source,
-        exists: true,
-        ignored: false,
-      });
-    }
-  });
-
-  it('puts the data files the runtime reads from the source tree where the code looks for them', () => {
-    // nastyStrings() (seed/nasty-strings.ts) reads <root>/libs/infrastructure/src/seed/nasty-strings.json.
-    const copies = instructions
-      .filter((i) => i.keyword === 'COPY' && i.args.startsWith('--from=build'))
-      .map((i) => i.args.split(/\s+/).slice(1));
-    const seedStrings = 'libs/infrastructure/src/seed/nasty-strings.json';
-    expect(copies).toContainEqual([`/app/${seedStrings}`, `./${seedStrings}`]);
-    expect(existsSync(join(ROOT, seedStrings))).toBe(true);
-  });
-
-  it('starts files that npm run build produces, in the image and in every compose command', () => {
-    const cmd = instructions.filter((i) => i.keyword === 'CMD').at(-1);
-    const commands = [
-      JSON.parse(cmd?.args ?? '[]') as string[],
-      ...Object.values(compose.services)
-        .filter((service) => service.build !== undefined)
-        .map((service) => argv(service.command)),
-    ];
-    for (const command of commands) {
-      expect(command[0]).toBe('node');
-      const file = command.slice(1).find((arg) => !arg.startsWith('--')) ?? '';
-      expect({ file, inDist: /^dist\/.+\.js$/.test(file), built: existsSync(join(ROOT, file)) }).toEqual({
-        file,
-        inDist: true,
-        built: true,
-      });
-    }
-  });
-
-  it('runs the worker with WORKER_NODE_FLAGS, in compose and in npm run start:worker', () => {
+  it('runs the worker with WORKER_NODE_FLAGS, in its compose command and in npm run start:worker', () => {
     const scripts = (
       JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     ).scripts;
     const worker = 'dist/apps/worker/src/main.js';
     expect(argv(compose.services.worker.command)).toEqual(['node', ...WORKER_NODE_FLAGS, worker]);
     expect(scripts['start:worker']).toContain(`node ${[...WORKER_NODE_FLAGS, worker].join(' ')}`);
-  });
-
-  it('keeps, after npm prune --omit=dev, every package the built code requires', () => {
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
-      packages: Record<string, { dev?: boolean }>;
-    };
-    const builtins = new Set(builtinModules);
-    // dist/tools (demo, bench) is built too but never shipped: it may need dev dependencies such as s3rver.
-    const files = [...jsFilesUnder(join(ROOT, 'dist', 'apps')), ...jsFilesUnder(join(ROOT, 'dist', 'libs'))];
-    expect(files.length).toBeGreaterThan(0);
-    const missing: string[] = [];
-    for (const file of files) {
-      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
-        if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue;
-        const entry = lock.packages[`node_modules/${packageOf(specifier)}`];
-        if (entry === undefined || entry.dev === true) missing.push(`${relative(ROOT, file)}: ${specifier}`);
-      }
-    }
-    expect(missing).toEqual([]);
   });
 });
