@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { argv, loadCompose, ROOT } from './compose-file';
 
 /** The Dockerfile, checked without a Docker engine: the image builds with npm run build and runs what it produces. */
+
 interface DockerInstruction {
   readonly keyword: string;
   readonly args: string;
