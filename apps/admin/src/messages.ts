@@ -39,8 +39,11 @@ export function describeError(error: unknown, action: 'download' | 'other' = 'ot
       return `Too many of your exports are running. Try again ${inTime(error.retryAfterSeconds)}, or cancel one.`;
     case 502:
     case 503:
-    case 504:
-      return `The export service is having trouble with one of its services. Try again ${inTime(error.retryAfterSeconds)}.`;
+    case 504: {
+      // The API asks for a retry within seconds of an outage (Retry-After: 5); a person is better served by a minute.
+      const seconds = error.retryAfterSeconds;
+      return `The export service is having trouble with one of its services. Try again ${inTime(seconds !== null && seconds >= 60 ? seconds : null)}.`;
+    }
     default:
       return `The export service could not do that (error ${error.status}). Try again in a minute.`;
   }
