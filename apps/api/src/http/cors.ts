@@ -22,7 +22,7 @@ export function corsOptions(origins: readonly string[]): CorsOptions | null {
   return {
     origin: (origin: string | undefined, answer: (error: Error | null, allow?: boolean) => void) =>
       answer(null, origin !== undefined && allowed.has(origin)),
-    methods: ['GET', 'HEAD', 'POST'],
+    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
     allowedHeaders: [...CORS_ALLOWED_HEADERS],
     exposedHeaders: [...CORS_EXPOSED_HEADERS],
     maxAge: 600,
