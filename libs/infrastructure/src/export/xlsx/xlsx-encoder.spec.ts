@@ -93,6 +93,29 @@ function cellText(sheet: ExcelJS.Worksheet, ref: string): string | undefined {
   return value;
 }
 
+const columnIndex = (letters: string): number =>
+  [...letters].reduce((index, letter) => index * 26 + letter.charCodeAt(0) - 64, 0) - 1;
+const columnName = (index: number): string =>
+  (index >= 26 ? columnName(Math.floor(index / 26) - 1) : '') + String.fromCharCode(65 + (index % 26));
+
+/**
+ * Each cell's start tag (`<c ...>`) in a sheet's XML by its reference, as ECMA-376 §18.3.1.4 places cells: one with
+ * `r` where it says, one without in the column after the row's previous cell.
+ */
+function cellTags(sheetXml: string): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const [, row, cells] of sheetXml.matchAll(/<row r="(\d+)"[^>]*>(.*?)<\/row>/g)) {
+    let column = 0;
+    for (const [tag] of cells.matchAll(/<c(?: [^>]*)?>/g)) {
+      const letters = / r="([A-Z]+)\d+"/.exec(tag)?.[1];
+      if (letters) column = columnIndex(letters);
+      tags.set(`${columnName(column)}${row}`, tag);
+      column++;
+    }
+  }
+  return tags;
+}
+
 describe('XLSX encoder', () => {
   it('writes typed cells: ids as numbers, dates as date cells, text and joined tags as strings', async () => {
     // 46083.4375 is 2026-03-02 10:30 wall-clock time (the SQL projection computes it in the job's zone).
@@ -113,6 +136,29 @@ describe('XLSX encoder', () => {
     expect(sheet.getCell('B2').type).toBe(ExcelJS.ValueType.String);
     expect(sheet.getCell('D2').type).toBe(ExcelJS.ValueType.Date);
     expect(sheet.getCell('D2').numFmt).toBe('yyyy-mm-dd hh:mm:ss');
+  });
+
+  it('names a cell’s column only first in its row and after a gap: the others follow the row’s previous cell', async () => {
+    const bytes = await encode([
+      ['1', 'All five', 'a', '46083', '46084'],
+      ['2', null, '', '46083', null],
+      [null, 'No id', null, null, '46084'],
+    ]);
+    const sheetXml = await part(bytes, 'xl/worksheets/sheet1.xml');
+    const rows = [...sheetXml.matchAll(/<row r="\d+"[^>]*>(.*?)<\/row>/g)].map(([, cells]) =>
+      [...cells.matchAll(/<c(?: [^>]*)?>/g)].map(([tag]) => / r="([A-Z]+\d+)"/.exec(tag)?.[1] ?? null),
+    );
+    expect(rows).toEqual([
+      ['A1', null, null, null, null],
+      ['A2', null, null, null, null],
+      ['A3', 'D3'],
+      ['B4', 'E4'],
+    ]);
+    expect(sheetValues((await read(bytes)).worksheets[0]).slice(1)).toEqual([
+      [1, 'All five', 'a', new Date('2026-03-02T00:00:00Z'), new Date('2026-03-03T00:00:00Z')],
+      [2, undefined, undefined, new Date('2026-03-02T00:00:00Z')],
+      [undefined, 'No id', undefined, undefined, new Date('2026-03-03T00:00:00Z')],
+    ]);
   });
 
   it('writes a bold, frozen header row with an autofilter and column widths from the header and first rows', async () => {
@@ -139,11 +185,8 @@ describe('XLSX encoder', () => {
     const xfs = [...(/<cellXfs[^>]*>(.*)<\/cellXfs>/.exec(styles)?.[1] ?? '').matchAll(/<xf [^>]*>/g)].map(
       (m) => m[0],
     );
-    const sheetXml = await part(bytes, 'xl/worksheets/sheet1.xml');
-    const styleOf = (ref: string): string => {
-      const s = new RegExp(`<c r="${ref}"(?: s="(\\d+)")?`).exec(sheetXml)?.[1] ?? '0';
-      return xfs[Number(s)];
-    };
+    const tags = cellTags(await part(bytes, 'xl/worksheets/sheet1.xml'));
+    const styleOf = (ref: string): string => xfs[Number(/ s="(\d+)"/.exec(tags.get(ref) ?? '')?.[1] ?? '0')];
     for (let i = 0; i < 5; i++) expect(styleOf(`B${i + 2}`)).toContain('quotePrefix="1"');
     expect(styleOf('B7')).not.toContain('quotePrefix');
     expect(styleOf('B8')).not.toContain('quotePrefix');
