@@ -139,7 +139,7 @@ runCli('bench', async () => {
       );
   }
   if (concurrency.length > 0) out.push('', 'Concurrent exports:', '', concurrencyTable(figures));
-  out.push('', 'Targets (issue 13):', '', targetsList(checkTargets(figures)));
+  out.push('', 'Targets (issues 10 and 13):', '', targetsList(checkTargets(figures)));
   out.push('', `Total duration: ${figures.durationSeconds.toFixed(1)} s`);
   process.stdout.write(`${out.join('\n')}\n`);
   if (options.json) {

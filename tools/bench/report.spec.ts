@@ -150,6 +150,33 @@ describe('checkTargets', () => {
     );
   });
 
+  it('checks XLSX at about N rows against the COPY baseline and against the CSV export’s memory (issue 10)', () => {
+    const xlsx = (fields: Partial<ExportFigure>): ExportFigure =>
+      anExport({ format: 'xlsx', serviceRowsPerSecond: 100_000, peakRssMb: 150, ...fields });
+    const met = checkTargets(
+      figures({
+        exports: [anExport({}), xlsx({ tenant: 'globex', rows: 98_000, peakRssMb: 140 }), xlsx({})],
+      }),
+    ).filter((c) => c.target.includes('xlsx'));
+    expect(targetsList(met)).toBe(
+      [
+        '- met: local xlsx ratio at 980,000 rows >= 0.25 (0.25)',
+        '- met: local xlsx worker peak RSS at 980,000 rows <= csv’s + 15% (161 MB) (150 MB)',
+        '- met: local xlsx peak RSS growth 98,000 -> 980,000 rows <= +10% (+7.1%)',
+      ].join('\n'),
+    );
+    const missed = checkTargets(
+      figures({
+        exports: [
+          anExport({}),
+          xlsx({ tenant: 'globex', rows: 98_000, peakRssMb: 120 }),
+          xlsx({ serviceRowsPerSecond: 99_000, peakRssMb: 162 }),
+        ],
+      }),
+    ).filter((c) => c.target.includes('xlsx'));
+    expect(missed.map((c) => c.met)).toEqual([false, false, false]);
+  });
+
   it('says "not measured" for the phases that did not run, and a refusal that never came is not met', () => {
     const checks = checkTargets(figures({ exports: [], polling: [], revocation: null, concurrency: [] }));
     expect(checks.map((c) => c.met)).toEqual([null, null, null]);

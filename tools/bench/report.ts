@@ -11,6 +11,14 @@ export const TARGETS = {
   revokedWithinMs: 1000,
 } as const;
 
+/** Issue 10's targets for XLSX at about N rows: speed against the COPY baseline, memory against CSV's. */
+export const XLSX_TARGETS = {
+  ratioLarge: 0.25,
+  /** Peak RSS at most the CSV export's (same driver, same rows) plus this share. */
+  rssOverCsv: 0.15,
+  rssGrowth: 0.1,
+} as const;
+
 export interface TargetCheck {
   readonly target: string;
   readonly value: string;
@@ -130,7 +138,7 @@ export function concurrencyTable(f: BenchFigures): string {
   );
 }
 
-/** Every target of issue 13, met or not, from this run's figures. */
+/** Every target of issues 13 and 10, met or not, from this run's figures. */
 export function checkTargets(f: BenchFigures): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const csv = f.exports.filter((e) => e.format === 'csv');
@@ -151,14 +159,7 @@ export function checkTargets(f: BenchFigures): TargetCheck[] {
         met: large.peakRssMb <= TARGETS.peakRssLargeMb,
       });
     }
-    if (small && large) {
-      const growth = large.peakRssMb / small.peakRssMb - 1;
-      checks.push({
-        target: `${driver} csv peak RSS growth ${n(small.rows)} -> ${n(large.rows)} rows <= +${TARGETS.rssGrowth * 100}%`,
-        value: `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%`,
-        met: growth <= TARGETS.rssGrowth,
-      });
-    }
+    if (small && large) checks.push(growthCheck(`${driver} csv`, small, large, TARGETS.rssGrowth));
   }
   const status = f.polling.find((p) => p.name === 'status');
   checks.push({
@@ -189,7 +190,43 @@ export function checkTargets(f: BenchFigures): TargetCheck[] {
       value: c.detail,
       met: c.eachJobOnce,
     });
+  return [...checks, ...xlsxChecks(f)];
+}
+
+/** Issue 10: XLSX at about N rows on each driver it ran on, against the CSV export of the same rows. */
+function xlsxChecks(f: BenchFigures): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const find = (driver: string, format: string, tenant: string): ExportFigure | undefined =>
+    f.exports.find((e) => e.driver === driver && e.format === format && e.tenant === tenant);
+  for (const driver of [...new Set(f.exports.filter((e) => e.format === 'xlsx').map((e) => e.driver))]) {
+    const large = find(driver, 'xlsx', 'acme');
+    const small = find(driver, 'xlsx', 'globex');
+    const csv = find(driver, 'csv', 'acme');
+    if (!large) continue;
+    checks.push(
+      atLeast(`${driver} xlsx ratio at ${n(large.rows)} rows`, ratioOf(large), XLSX_TARGETS.ratioLarge),
+    );
+    if (csv) {
+      const bound = csv.peakRssMb * (1 + XLSX_TARGETS.rssOverCsv);
+      checks.push({
+        target: `${driver} xlsx worker peak RSS at ${n(large.rows)} rows <= csv’s + ${XLSX_TARGETS.rssOverCsv * 100}% (${bound.toFixed(0)} MB)`,
+        value: `${large.peakRssMb.toFixed(0)} MB`,
+        met: large.peakRssMb <= bound,
+      });
+    }
+    if (small) checks.push(growthCheck(`${driver} xlsx`, small, large, XLSX_TARGETS.rssGrowth));
+  }
   return checks;
+}
+
+/** Peak RSS from about N/10 to about N rows of one driver and format. */
+function growthCheck(what: string, small: ExportFigure, large: ExportFigure, max: number): TargetCheck {
+  const growth = large.peakRssMb / small.peakRssMb - 1;
+  return {
+    target: `${what} peak RSS growth ${n(small.rows)} -> ${n(large.rows)} rows <= +${max * 100}%`,
+    value: `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%`,
+    met: growth <= max,
+  };
 }
 
 function atLeast(target: string, value: number, min: number): TargetCheck {
