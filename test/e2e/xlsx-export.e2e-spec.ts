@@ -266,6 +266,25 @@ describe('XLSX exports with the worker', () => {
       '[xlsx] SKIPPED the LibreOffice check: no soffice (scripts/services.sh installs libreoffice-calc-nogui on Debian as root)\n',
     );
 
+  it('lets only users with the export permission request an XLSX, and only export admins download it', async () => {
+    const viewer = bearer(tokenFor(api.config, acme, 'viewer'));
+    const agent = bearer(tokenFor(api.config, acme, 'agent'));
+    const body = { ...openTickets('xlsx'), columns: ['id', 'title'] };
+    const refused = await request(api.baseUrl).post('/export-jobs').set(viewer).send(body);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'ACCESS_DENIED' });
+    const created = await request(api.baseUrl).post('/export-jobs').set(agent).send(body);
+    expect(created.status).toBe(202);
+    const job = await finished((created.body as Job).id, agent);
+    expect(job.status).toBe('completed');
+    expect(job.links.download).toBeUndefined();
+    const path = `/export-jobs/${job.id}/download`;
+    expect((await request(api.baseUrl).get(path).set(agent)).status).toBe(403);
+    const downloaded = await request(api.baseUrl).get(path).set(admin).buffer(true).parse(bytesBody);
+    expect(downloaded.status).toBe(200);
+    expect(downloaded.headers['content-type']).toBe(XLSX_TYPE);
+  });
+
   it('refuses an unknown format with a 400 naming the field', async () => {
     const response = await request(api.baseUrl).post('/export-jobs').set(admin).send({ format: 'xls' });
     expect(response.status).toBe(400);
