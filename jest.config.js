@@ -15,6 +15,11 @@ const common = {
 };
 
 module.exports = {
+  // Setup hooks boot real apps and servers: under jest's 5 s default a loaded machine times one out, and what it
+  // started after its afterAll ran (an API, its sockets) is never closed and keeps jest alive. Specs may set more.
+  // Set here, for every project: jest 30's test runner (jest-circus) reads only this top-level value, and ignores a
+  // project's own `testTimeout` (checked: a 6 s test in a project given 30 s timed out at 5 s).
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     // Checks of files (docker-compose.yml, the Dockerfile, the build's output): no database, no global setup.
@@ -22,9 +27,6 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      // Setup hooks boot real apps and servers: under jest's 5 s default a loaded machine times one out, and what it
-      // started after its afterAll ran (an API, its sockets) is never closed and keeps jest alive. Specs may set more.
-      testTimeout: 30_000,
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
@@ -32,7 +34,6 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
-      testTimeout: 30_000, // as integration: setup hooks that boot apps must not time out half-way
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
