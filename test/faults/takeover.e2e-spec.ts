@@ -79,6 +79,12 @@ describe('two attempts at once (a worker frozen past its lock, then woken)', () 
     expect(done).toMatchObject({ status: 'completed', attempts: 2, rowsExported: ROWS, errorCode: null });
     // The lost attempt's upload could not be aborted (405): logged, and left unfinished for the cleanup.
     expect(winner.output()).toContain('left for the cleanup');
+    // The winner closes its journal entry just after saving the job completed.
+    await waitUntil(
+      'the winner closed its upload journal entry',
+      async () => ((await engine.uploads(job.id))[1]?.outcome ?? null) !== null,
+      10_000,
+    );
     expect(await engine.uploads(job.id)).toMatchObject([
       { attempt: 1, outcome: null },
       { attempt: 2, outcome: 'completed' },
