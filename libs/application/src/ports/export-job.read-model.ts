@@ -46,9 +46,13 @@ export function exportColumnRefs(keys: readonly string[]): ExportJobView['column
   return keys.map((key) => ({ key, label: findTicketColumn(key)?.label ?? key }));
 }
 
-/** What opening a job's file needs: who owns the job, whether it is done, and where its file lies. */
+/**
+ * What opening a job's file needs: who owns the job, its source (whose rule decides who may download), whether it
+ * is done, and where its file lies.
+ */
 export interface ExportDownloadView {
   readonly tenantId: string;
+  readonly source: ExportSource;
   readonly requestedById: string;
   readonly status: ExportJobStatusValue;
   readonly expiresAt: Date | null;

@@ -153,6 +153,7 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
     const rows = await this.dataSource.query<
       {
         tenant_id: string;
+        source: string;
         requested_by_id: string;
         status: string;
         expires_at: Date | null;
@@ -163,7 +164,7 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
         deleted_at: Date | null;
       }[]
     >(
-      `SELECT j.tenant_id, j.requested_by_id, j.status, j.expires_at,
+      `SELECT j.tenant_id, j.source, j.requested_by_id, j.status, j.expires_at,
               f.name, f.content_type, f.sha256, f.object_key, f.deleted_at
          FROM export_jobs j
          LEFT JOIN stored_files f ON f.id = j.file_id AND f.tenant_id = j.tenant_id
@@ -174,6 +175,7 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
     const [row] = rows;
     return {
       tenantId: row.tenant_id,
+      source: row.source as ExportSource,
       requestedById: row.requested_by_id,
       status: row.status as ExportJobStatusValue,
       expiresAt: row.expires_at,
