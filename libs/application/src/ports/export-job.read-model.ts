@@ -5,7 +5,7 @@ import {
   type ExportJobStage,
   type ExportJobStatusValue,
   type ExportSource,
-  findTicketColumn,
+  exportColumnLabel,
 } from '@app/domain';
 
 /**
@@ -41,9 +41,9 @@ export interface ExportJobView {
   readonly error: ExportJobFailure | null;
 }
 
-/** The columns of a job with the labels its file's header uses. */
-export function exportColumnRefs(keys: readonly string[]): ExportJobView['columns'] {
-  return keys.map((key) => ({ key, label: findTicketColumn(key)?.label ?? key }));
+/** The columns of a job with the labels its file's header uses: the job's source's labels. */
+export function exportColumnRefs(source: ExportSource, keys: readonly string[]): ExportJobView['columns'] {
+  return keys.map((key) => ({ key, label: exportColumnLabel(source, key) }));
 }
 
 /**

@@ -9,6 +9,7 @@ import { ACME_TENANT_ID, anActor, anExportJob, GLOBEX_TENANT_ID } from '../testi
 import {
   EXPORT_SOURCE_DEFINITIONS,
   EXPORT_SOURCES,
+  exportColumnLabel,
   exportSourceDefinition,
   exportSourcesFor,
 } from './registry';
@@ -72,6 +73,17 @@ describe('export source registry', () => {
       expect(definition.defaultSort.length).toBeGreaterThan(0);
       for (const field of definition.filterFields) expect(field.operators.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('exportColumnLabel', () => {
+  it("labels a column by its own source's header, the key for a field that is no column of it", () => {
+    expect(exportColumnLabel('audit-events', 'actorEmail')).toBe('Actor Email');
+    expect(exportColumnLabel('users', 'permissions')).toBe('Permissions');
+    expect(exportColumnLabel('ticket-analytics', 'medianResolutionHours')).toBe('Median Resolution (h)');
+    expect(exportColumnLabel('tickets', 'creationTime')).toBe('Created');
+    expect(exportColumnLabel('tickets', 'actorEmail')).toBe('actorEmail');
+    expect(exportColumnLabel('audit-events', 'actor')).toBe('actor');
   });
 });
 

@@ -57,7 +57,7 @@ export function exportJobView(job: ExportJob): ExportJobView {
     stage: s.stage,
     progress: { ...s.progress },
     view: s.query.viewId === null ? null : { id: s.query.viewId, name: s.query.viewName ?? '' },
-    columns: exportColumnRefs(s.query.columns),
+    columns: exportColumnRefs(s.source, s.query.columns),
     requestedBy: { id: s.requestedById, email: s.requestedByEmail },
     requestedAt: s.requestedAt,
     snapshotAt: s.snapshotAt,

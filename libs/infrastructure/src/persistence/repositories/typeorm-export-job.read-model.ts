@@ -68,10 +68,11 @@ const FIND_BY_ID = {
 
 function toView(row: ViewRow): ExportJobView {
   const rowsExported = Number(row.rows_exported);
+  const source = row.source as ExportSource;
   return {
     id: row.id,
     tenantId: row.tenant_id,
-    source: row.source as ExportSource,
+    source,
     format: row.format as ExportFormat,
     status: row.status as ExportJobStatusValue,
     stage: row.stage as ExportJobStage | null,
@@ -81,7 +82,7 @@ function toView(row: ViewRow): ExportJobView {
       totalRows: row.total_rows === null ? null : Number(row.total_rows),
     },
     view: row.view_id === null ? null : { id: row.view_id, name: row.view_name ?? '' },
-    columns: exportColumnRefs(row.columns),
+    columns: exportColumnRefs(source, row.columns),
     requestedBy: { id: row.requested_by_id, email: row.requested_by_email },
     requestedAt: row.requested_at,
     snapshotAt: row.snapshot_at,

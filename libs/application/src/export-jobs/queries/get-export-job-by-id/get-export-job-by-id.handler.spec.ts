@@ -46,7 +46,7 @@ describe('GetExportJobByIdHandler', () => {
         stage: props.stage,
         progress: props.progress,
         view: null,
-        columns: exportColumnRefs(query.columns),
+        columns: exportColumnRefs('tickets', query.columns),
         requestedBy: { id: agent.userId, email: agent.email },
         requestedAt: props.requestedAt,
         snapshotAt: props.snapshotAt,
