@@ -199,6 +199,26 @@ describe('ticket-analytics (domain part)', () => {
     ['367 days', range('2025-01-01', '2026-01-02'), 'filters.and[1].value'],
     ['a reversed range', range('2026-02-01', '2026-01-31'), 'filters.and[1].value'],
     ['a date-time bound', range('2026-01-01T00:00:00Z', '2026-01-31'), 'filters.and[0].value'],
+    [
+      'a repeated on_or_after bound',
+      {
+        and: [
+          ...(range('2026-01-01', '2026-01-31').and as unknown[]),
+          { field: 'date', operator: 'on_or_after', value: '2026-01-15' },
+        ],
+      },
+      'filters.and[2].operator',
+    ],
+    [
+      'a repeated on_or_before bound, before the other',
+      {
+        and: [
+          { field: 'date', operator: 'on_or_before', value: '2026-01-15' },
+          ...(range('2026-01-01', '2026-01-31').and as unknown[]),
+        ],
+      },
+      'filters.and[2].operator',
+    ],
   ])('refuses %s, naming the field', (_, filters, field) => {
     expect(failures(() => parse(filters))).toEqual([{ field, message: expect.any(String) as string }]);
   });
