@@ -297,6 +297,17 @@ describe('export sources', () => {
         },
         ['filters.and[2].field'],
       ],
+      [
+        {
+          filters: {
+            and: [
+              ...range('2026-03-01', '2026-03-02').and,
+              { field: 'date', operator: 'on_or_after', value: '2026-03-02' },
+            ],
+          },
+        },
+        ['filters.and[2].operator'],
+      ],
     ])('POST %j is a 400 naming %j', async (body, fields) => {
       const response = await post('admin', { source: 'ticket-analytics', ...body });
       expect(response.status).toBe(400);

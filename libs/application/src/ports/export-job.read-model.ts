@@ -5,7 +5,7 @@ import {
   type ExportJobStage,
   type ExportJobStatusValue,
   type ExportSource,
-  findTicketColumn,
+  exportColumnLabel,
 } from '@app/domain';
 
 /**
@@ -41,14 +41,18 @@ export interface ExportJobView {
   readonly error: ExportJobFailure | null;
 }
 
-/** The columns of a job with the labels its file's header uses. */
-export function exportColumnRefs(keys: readonly string[]): ExportJobView['columns'] {
-  return keys.map((key) => ({ key, label: findTicketColumn(key)?.label ?? key }));
+/** The columns of a job with the labels its file's header uses: the job's source's labels. */
+export function exportColumnRefs(source: ExportSource, keys: readonly string[]): ExportJobView['columns'] {
+  return keys.map((key) => ({ key, label: exportColumnLabel(source, key) }));
 }
 
-/** What opening a job's file needs: who owns the job, whether it is done, and where its file lies. */
+/**
+ * What opening a job's file needs: who owns the job, its source (whose rule decides who may download), whether it
+ * is done, and where its file lies.
+ */
 export interface ExportDownloadView {
   readonly tenantId: string;
+  readonly source: ExportSource;
   readonly requestedById: string;
   readonly status: ExportJobStatusValue;
   readonly expiresAt: Date | null;

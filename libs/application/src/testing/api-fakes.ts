@@ -216,6 +216,7 @@ export class FakeReadModel extends ExportJobReadModel {
     const stored = file && this.files.find((f) => f.id === file.storedFileId && f.tenantId === tenantId);
     return Promise.resolve({
       tenantId: props.tenantId,
+      source: props.source,
       requestedById: props.requestedById,
       status: props.status,
       expiresAt: props.expiresAt,

@@ -238,6 +238,9 @@ export class ExportJob {
   get requestedById(): string {
     return this.props.requestedById;
   }
+  get source(): ExportSource {
+    return this.props.source;
+  }
   get status(): ExportJobStatus {
     return ExportJobStatus.of(this.props.status);
   }

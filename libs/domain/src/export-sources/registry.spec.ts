@@ -9,6 +9,7 @@ import { ACME_TENANT_ID, anActor, anExportJob, GLOBEX_TENANT_ID } from '../testi
 import {
   EXPORT_SOURCE_DEFINITIONS,
   EXPORT_SOURCES,
+  exportColumnLabel,
   exportSourceDefinition,
   exportSourcesFor,
 } from './registry';
@@ -72,6 +73,17 @@ describe('export source registry', () => {
       expect(definition.defaultSort.length).toBeGreaterThan(0);
       for (const field of definition.filterFields) expect(field.operators.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('exportColumnLabel', () => {
+  it("labels a column by its own source's header, the key for a field that is no column of it", () => {
+    expect(exportColumnLabel('audit-events', 'actorEmail')).toBe('Actor Email');
+    expect(exportColumnLabel('users', 'permissions')).toBe('Permissions');
+    expect(exportColumnLabel('ticket-analytics', 'medianResolutionHours')).toBe('Median Resolution (h)');
+    expect(exportColumnLabel('tickets', 'creationTime')).toBe('Created');
+    expect(exportColumnLabel('tickets', 'actorEmail')).toBe('actorEmail');
+    expect(exportColumnLabel('audit-events', 'actor')).toBe('actor');
   });
 });
 
@@ -187,6 +199,26 @@ describe('ticket-analytics (domain part)', () => {
     ['367 days', range('2025-01-01', '2026-01-02'), 'filters.and[1].value'],
     ['a reversed range', range('2026-02-01', '2026-01-31'), 'filters.and[1].value'],
     ['a date-time bound', range('2026-01-01T00:00:00Z', '2026-01-31'), 'filters.and[0].value'],
+    [
+      'a repeated on_or_after bound',
+      {
+        and: [
+          ...(range('2026-01-01', '2026-01-31').and as unknown[]),
+          { field: 'date', operator: 'on_or_after', value: '2026-01-15' },
+        ],
+      },
+      'filters.and[2].operator',
+    ],
+    [
+      'a repeated on_or_before bound, before the other',
+      {
+        and: [
+          { field: 'date', operator: 'on_or_before', value: '2026-01-15' },
+          ...(range('2026-01-01', '2026-01-31').and as unknown[]),
+        ],
+      },
+      'filters.and[2].operator',
+    ],
   ])('refuses %s, naming the field', (_, filters, field) => {
     expect(failures(() => parse(filters))).toEqual([{ field, message: expect.any(String) as string }]);
   });

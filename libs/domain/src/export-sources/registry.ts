@@ -28,6 +28,14 @@ export function exportSourceDefinition(source: ExportSource): ExportSourceDefini
   return EXPORT_SOURCE_DEFINITIONS[source];
 }
 
+/**
+ * The header label of a source's column, as its file and job resource name it; the key itself for a key the source
+ * does not have as a column (a filter-only field such as a ticket's `team`, or the audit log's `actor`).
+ */
+export function exportColumnLabel(source: ExportSource, key: string): string {
+  return EXPORT_SOURCE_DEFINITIONS[source].columns.find((column) => column.key === key)?.label ?? key;
+}
+
 /** The sources this actor may request, in registry order: what GET /export-sources lists. */
 export function exportSourcesFor(actor: Actor): ExportSourceDefinition[] {
   return EXPORT_SOURCES.map((key) => EXPORT_SOURCE_DEFINITIONS[key]).filter((d) => d.canRequest(actor));

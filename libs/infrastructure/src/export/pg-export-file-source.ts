@@ -209,7 +209,7 @@ class PgExportFile implements ExportFile {
       snapshotAt: this.snapshotAt,
       timezone: query.timezone,
       totalRows: this.totalRows,
-      querySummary: describeQuery(query),
+      querySummary: describeQuery(this.request.source, query),
     };
   }
 

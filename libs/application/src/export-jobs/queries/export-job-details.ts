@@ -1,13 +1,16 @@
 import {
   type Actor,
-  canDownloadExportJob,
   canSeeExportJob,
   type ExportJob,
+  exportSourceDefinition,
   isExportExpiredAt,
 } from '@app/domain';
 import { exportColumnRefs, type ExportJobView } from '../../ports/export-job.read-model';
 
-/** A job as its reader may see it: the job's state and whether this reader may download its file right now. */
+/**
+ * A job as its reader may see it: the job's state and whether this reader may download its file right now, by the
+ * same rule of the job's source that the download itself applies (so `links.download` never promises a 403).
+ */
 export interface ExportJobDetails {
   readonly job: ExportJobView;
   readonly canDownload: boolean;
@@ -20,7 +23,7 @@ export function exportJobDetails(job: ExportJobView, actor: Actor, now: Date): E
       job.status === 'completed' &&
       job.file !== null &&
       !isExportExpiredAt(job, now) &&
-      canDownloadExportJob(actor, ownerOf(job)),
+      exportSourceDefinition(job.source).canDownload(actor, ownerOf(job)),
   };
 }
 
@@ -54,7 +57,7 @@ export function exportJobView(job: ExportJob): ExportJobView {
     stage: s.stage,
     progress: { ...s.progress },
     view: s.query.viewId === null ? null : { id: s.query.viewId, name: s.query.viewName ?? '' },
-    columns: exportColumnRefs(s.query.columns),
+    columns: exportColumnRefs(s.source, s.query.columns),
     requestedBy: { id: s.requestedById, email: s.requestedByEmail },
     requestedAt: s.requestedAt,
     snapshotAt: s.snapshotAt,

@@ -53,7 +53,7 @@ const isDay = (value: unknown): value is string =>
 /**
  * The required day range of a parsed ticket-analytics query: one `date on_or_after` and one `date on_or_before`
  * condition in `filters.and`, both whole days, at most TICKET_ANALYTICS_MAX_DAYS apart (ends included). Missing,
- * reversed or too long: a ValidationError naming the field. The SQL side reads the range through here too.
+ * repeated, reversed or too long: a ValidationError naming the field. The SQL side reads the range through here too.
  */
 export function ticketAnalyticsRange(query: SourceQuery): TicketAnalyticsRange {
   const and = query.conditions.flatMap((group) => group.and);
@@ -72,6 +72,17 @@ export function ticketAnalyticsRange(query: SourceQuery): TicketAnalyticsRange {
     ]);
   if (from.index < 0 || to.index < 0)
     throw new ValidationError([{ field: 'filters.and', message: required }]);
+  // A second bound of the same kind would be silently ignored above (the first one wins): refuse it instead.
+  const repeated = and.findIndex(
+    (c, i) => c.field === 'date' && i !== (c.operator === 'on_or_after' ? from.index : to.index),
+  );
+  if (repeated >= 0)
+    throw new ValidationError([
+      {
+        field: `filters.and[${repeated}].operator`,
+        message: `repeats the "${and[repeated].operator}" bound of "date"; give each bound once`,
+      },
+    ]);
   if (!isDay(from.value) || !isDay(to.value)) {
     const bad = isDay(from.value) ? to.index : from.index;
     throw new ValidationError([

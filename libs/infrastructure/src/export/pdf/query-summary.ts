@@ -1,7 +1,8 @@
 import {
   type ConditionOperator,
+  exportColumnLabel,
   type ExportJobQuery,
-  findTicketField,
+  type ExportSource,
   type SourceCondition,
   type SourceConditionGroup,
 } from '@app/domain';
@@ -30,26 +31,29 @@ const OPERATOR_WORDS: Readonly<Record<ConditionOperator, string>> = {
   is_none_of: 'is none of',
 };
 
-const labelOf = (field: string): string => findTicketField(field)?.label ?? field;
+type LabelOf = (field: string) => string;
 
-function describeCondition(c: SourceCondition): string {
+function describeCondition(c: SourceCondition, labelOf: LabelOf): string {
   const operand =
     c.values !== undefined ? `(${c.values.join(', ')})` : c.value === undefined ? '' : `"${String(c.value)}"`;
   return [labelOf(c.field), OPERATOR_WORDS[c.operator], operand].filter((part) => part !== '').join(' ');
 }
 
-function describeGroup(group: SourceConditionGroup): string[] {
-  const parts = group.and.map(describeCondition);
-  if (group.or.length > 0) parts.push(`(${group.or.map(describeCondition).join(' or ')})`);
+function describeGroup(group: SourceConditionGroup, labelOf: LabelOf): string[] {
+  const parts = group.and.map((c) => describeCondition(c, labelOf));
+  if (group.or.length > 0) parts.push(`(${group.or.map((c) => describeCondition(c, labelOf)).join(' or ')})`);
   return parts;
 }
 
 /**
  * The filters, search and sort of an export in one line for the PDF's title block, e.g.
  * `Filters: Status is any of (open, pending) and Priority ≥ "high" · Search: "printer" · Sort: Priority desc`.
+ * Fields are named by the labels of the job's source (an audit log's `time` is "Time", a ticket's `creationTime`
+ * "Created"), the key where the source has no column of that name.
  */
-export function describeQuery(query: ExportJobQuery): string {
-  const filters = query.conditions.flatMap(describeGroup);
+export function describeQuery(source: ExportSource, query: ExportJobQuery): string {
+  const labelOf: LabelOf = (field) => exportColumnLabel(source, field);
+  const filters = query.conditions.flatMap((group) => describeGroup(group, labelOf));
   const parts = [`Filters: ${filters.length > 0 ? filters.join(' and ') : 'none'}`];
   if (query.search !== null && query.search !== '') parts.push(`Search: "${query.search}"`);
   const sort = query.sort.map((s) => `${labelOf(s.field)} ${s.direction}`);

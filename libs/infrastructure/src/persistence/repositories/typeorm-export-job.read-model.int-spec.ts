@@ -191,10 +191,17 @@ describe('TypeormExportJobReadModel', () => {
     await repository.save(queued);
     await expect(readModel.findDownload(acme.id, queued.id)).resolves.toEqual({
       tenantId: acme.id,
+      source: 'tickets',
       requestedById: acme.userId('agent'),
       status: 'queued',
       expiresAt: null,
       file: null,
+    });
+    // The source decides who may download: it is read from the job, not assumed.
+    const auditLog = ExportJob.restore({ ...requestJob('admin').toSnapshot(), source: 'audit-events' });
+    await repository.save(auditLog);
+    await expect(readModel.findDownload(acme.id, auditLog.id)).resolves.toMatchObject({
+      source: 'audit-events',
     });
 
     const job = requestJob('agent');
@@ -205,6 +212,7 @@ describe('TypeormExportJobReadModel', () => {
     const file = { name: FILE_NAME, contentType: 'text/csv; charset=utf-8', sha256: 'b'.repeat(64) };
     await expect(readModel.findDownload(acme.id, job.id)).resolves.toEqual({
       tenantId: acme.id,
+      source: 'tickets',
       requestedById: acme.userId('agent'),
       status: 'completed',
       expiresAt: new Date('2026-11-23T10:00:05Z'),

@@ -68,10 +68,11 @@ const FIND_BY_ID = {
 
 function toView(row: ViewRow): ExportJobView {
   const rowsExported = Number(row.rows_exported);
+  const source = row.source as ExportSource;
   return {
     id: row.id,
     tenantId: row.tenant_id,
-    source: row.source as ExportSource,
+    source,
     format: row.format as ExportFormat,
     status: row.status as ExportJobStatusValue,
     stage: row.stage as ExportJobStage | null,
@@ -81,7 +82,7 @@ function toView(row: ViewRow): ExportJobView {
       totalRows: row.total_rows === null ? null : Number(row.total_rows),
     },
     view: row.view_id === null ? null : { id: row.view_id, name: row.view_name ?? '' },
-    columns: exportColumnRefs(row.columns),
+    columns: exportColumnRefs(source, row.columns),
     requestedBy: { id: row.requested_by_id, email: row.requested_by_email },
     requestedAt: row.requested_at,
     snapshotAt: row.snapshot_at,
@@ -153,6 +154,7 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
     const rows = await this.dataSource.query<
       {
         tenant_id: string;
+        source: string;
         requested_by_id: string;
         status: string;
         expires_at: Date | null;
@@ -163,7 +165,7 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
         deleted_at: Date | null;
       }[]
     >(
-      `SELECT j.tenant_id, j.requested_by_id, j.status, j.expires_at,
+      `SELECT j.tenant_id, j.source, j.requested_by_id, j.status, j.expires_at,
               f.name, f.content_type, f.sha256, f.object_key, f.deleted_at
          FROM export_jobs j
          LEFT JOIN stored_files f ON f.id = j.file_id AND f.tenant_id = j.tenant_id
@@ -174,6 +176,7 @@ export class TypeormExportJobReadModel extends ExportJobReadModel {
     const [row] = rows;
     return {
       tenantId: row.tenant_id,
+      source: row.source as ExportSource,
       requestedById: row.requested_by_id,
       status: row.status as ExportJobStatusValue,
       expiresAt: row.expires_at,

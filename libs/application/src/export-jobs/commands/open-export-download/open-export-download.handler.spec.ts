@@ -1,5 +1,11 @@
 import { buffer } from 'node:stream/consumers';
-import { type Actor, type ExportJob, type ExportJobStatusValue, SystemPermissions } from '@app/domain';
+import {
+  type Actor,
+  AUDIT_EVENTS_SOURCE,
+  type ExportJob,
+  type ExportJobStatusValue,
+  SystemPermissions,
+} from '@app/domain';
 import { anActor, anExportJob, COMPLETED_AT, GLOBEX_TENANT_ID } from '@app/domain/testing/export-job.factory';
 import type { StoredFileRecord } from '../../../ports/export-job.repository';
 import {
@@ -136,6 +142,42 @@ describe('OpenExportDownloadHandler', () => {
     const expired = late.withFile(anExportJob({ requestedBy: agent, status: 'expired' }), false);
     await expect(late.open(admin, expired.id)).rejects.toMatchObject({ code: 'EXPORT_JOB.EXPIRED' });
     expect(late.audit.entries.map((e) => e.details)).toEqual([{ reason: 'expired' }, { reason: 'expired' }]);
+  });
+
+  describe("asks the job's source who may download", () => {
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    it('refuses an export admin when the source refuses, and still serves a job of another source', async () => {
+      // A stricter rule of one source (the registry's audit-events entry) must reach the download.
+      const rule = jest.spyOn(AUDIT_EVENTS_SOURCE, 'canDownload').mockReturnValue(false);
+      const { audit, open, withFile } = setup();
+      const auditLog = withFile(
+        anExportJob({ requestedBy: admin, status: 'completed', source: 'audit-events' }),
+      );
+      const tickets = withFile(anExportJob({ requestedBy: admin, status: 'completed' }));
+
+      await expect(open(admin, auditLog.id)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+      await expect(open(admin, tickets.id)).resolves.toMatchObject({ sizeBytes: CONTENT.length });
+
+      expect(rule).toHaveBeenCalledTimes(1);
+      expect(rule).toHaveBeenCalledWith(
+        admin,
+        expect.objectContaining({ tenantId: admin.tenantId, requestedById: admin.userId }),
+      );
+      expect(audit.entries.map((e) => [e.jobId, e.action, e.details])).toEqual([
+        [auditLog.id, 'export.download_denied', { reason: 'forbidden' }],
+        [tickets.id, 'export.downloaded', expect.objectContaining({ sizeBytes: CONTENT.length })],
+      ]);
+    });
+
+    it('serves someone the source admits even without the default rule', async () => {
+      jest.spyOn(AUDIT_EVENTS_SOURCE, 'canDownload').mockReturnValue(true);
+      const { open, withFile } = setup();
+      const job = withFile(anExportJob({ requestedBy: agent, status: 'completed', source: 'audit-events' }));
+      await expect(open(agent, job.id)).resolves.toMatchObject({ sizeBytes: CONTENT.length });
+    });
   });
 
   it('is EXPORT_JOB.FILE_MISSING when storage lost the file', async () => {

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { canDownloadExportJob, canSeeExportJob, isExportExpiredAt } from '@app/domain';
+import { canSeeExportJob, exportSourceDefinition, isExportExpiredAt } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import type { CallContext } from '../../../auth/call-context';
 import { AuditLog } from '../../../ports/audit-log';
@@ -16,8 +16,9 @@ import {
 type Refusal = 'not_found' | 'forbidden' | 'expired' | 'not_completed' | 'file_missing';
 
 /**
- * Download: an admin with ImportExportTickets of the job's tenant, decided now (not when the job was made). A job
- * the caller may not even see is not found; one it sees but may not download is forbidden.
+ * Download: the rule of the job's source (for every source today an admin with ImportExportTickets of the job's
+ * tenant), decided now, not when the job was made. A job the caller may not even see is not found; one it sees but
+ * may not download is forbidden.
  */
 @CommandHandler(OpenExportDownloadCommand)
 export class OpenExportDownloadHandler implements ICommandHandler<OpenExportDownloadCommand> {
@@ -33,7 +34,7 @@ export class OpenExportDownloadHandler implements ICommandHandler<OpenExportDown
     const job = await this.readModel.findDownload(actor.tenantId, jobId);
     if (!job || !canSeeExportJob(actor, job))
       return this.refuse(context, jobId, 'not_found', new ResourceNotFoundError('EXPORT_JOB', jobId));
-    if (!canDownloadExportJob(actor, job))
+    if (!exportSourceDefinition(job.source).canDownload(actor, job))
       return this.refuse(
         context,
         jobId,

@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { type Actor, type ExportJobStatusValue, SystemPermissions } from '@app/domain';
+import {
+  type Actor,
+  AUDIT_EVENTS_SOURCE,
+  type ExportJobStatusValue,
+  SystemPermissions,
+  USERS_SOURCE,
+} from '@app/domain';
 import { anActor, anExportJob, anExportJobQuery } from '@app/domain/testing/export-job.factory';
 import { FakeExportJobRepository, FixedClock, settings } from '../../../testing/api-fakes';
 import { RecordingQueue } from '../../../testing/recording-queue';
@@ -91,6 +97,61 @@ describe('RetryExportJobHandler', () => {
     jobs.seed(original);
     await expect(retry(revoked, original.id)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
     await expect(retry(agent, original.id)).rejects.toMatchObject({ code: 'EXPORT_JOB.NOT_FOUND' });
+  });
+
+  describe("checks the source's request rule again: a retry is a new request", () => {
+    it('refuses a requester who kept the permission but lost isAdmin, for the audit log, with its message', async () => {
+      const { jobs, queue, retry } = setup();
+      const formerAdmin = anActor({ isAdmin: true, permissions: P.ImportExportTickets });
+      const original = anExportJob({ requestedBy: formerAdmin, status: 'failed', source: 'audit-events' });
+      jobs.seed(original);
+      const demoted = { ...formerAdmin, isAdmin: false };
+
+      await expect(retry(demoted, original.id)).rejects.toMatchObject({
+        code: 'ACCESS_DENIED',
+        message: AUDIT_EVENTS_SOURCE.requestDeniedMessage,
+      });
+      expect(jobs.writes).toEqual([]);
+      expect(jobs.audit).toEqual([]);
+      expect(queue.enqueued).toEqual([]);
+      // Still an export admin: the same job may be retried.
+      await expect(retry(formerAdmin, original.id)).resolves.toMatchObject({ created: true });
+    });
+
+    it('refuses the same for a staff users job, and lets the tickets job of that requester be retried', async () => {
+      const { jobs, retry } = setup();
+      const formerAdmin = anActor({ isAdmin: true, permissions: P.ImportExportTickets });
+      const users = anExportJob({ requestedBy: formerAdmin, status: 'cancelled', source: 'users' });
+      const tickets = anExportJob({ requestedBy: formerAdmin, status: 'cancelled' });
+      jobs.seed(users, tickets);
+      const demoted = { ...formerAdmin, isAdmin: false };
+
+      await expect(retry(demoted, users.id)).rejects.toMatchObject({
+        code: 'ACCESS_DENIED',
+        message: USERS_SOURCE.requestDeniedMessage,
+      });
+      await expect(retry(demoted, tickets.id)).resolves.toMatchObject({ created: true });
+    });
+
+    it('keeps retry with ImportExportTickets (CONTRACT §3): the auditor may request users, not retry them', async () => {
+      const { jobs, retry } = setup();
+      const auditor = anActor({ isAdmin: true, permissions: P.ViewAuditLog });
+      const original = anExportJob({ requestedBy: auditor, status: 'failed', source: 'users' });
+      jobs.seed(original);
+      expect(USERS_SOURCE.canRequest(auditor)).toBe(true);
+      await expect(retry(auditor, original.id)).rejects.toMatchObject({
+        code: 'ACCESS_DENIED',
+        message: 'Retrying this export needs the Import / Export Tickets permission.',
+      });
+    });
+
+    it("lets an export admin retry an agent's ticket-analytics job as its own", async () => {
+      const { jobs, retry } = setup();
+      const original = anExportJob({ requestedBy: agent, status: 'failed', source: 'ticket-analytics' });
+      jobs.seed(original);
+      const { id } = (await retry(admin, original.id)).details.job;
+      expect(jobs.stored(id)).toMatchObject({ source: 'ticket-analytics', requestedById: admin.userId });
+    });
   });
 
   it('still answers with the new job when the queue is down', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { canRetryExportJob, canSeeExportJob, DomainError } from '@app/domain';
+import { canRetryExportJob, canSeeExportJob, DomainError, exportSourceDefinition } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../../../auth/access-errors';
 import { Clock } from '../../../ports/clock';
 import { ExportJobRepository } from '../../../ports/export-job.repository';
@@ -11,6 +11,12 @@ import { exportJobDetails, exportJobView } from '../../queries/export-job-detail
 import { TooManyActiveExportJobsError } from '../create-export-job/create-export-job.errors';
 import { RetryExportJobCommand, type RetryExportJobResult } from './retry-export-job.command';
 
+/**
+ * Retry: whoever may manage the job (its requester still holding ImportExportTickets, or an export admin of the
+ * tenant) runs it again as a new job of their own. A retry is a new request of the job's source, so the source's
+ * request rule is checked again too: a requester who lost `isAdmin` but kept the permission may not get a fresh
+ * audit log through a retry of an old job.
+ */
 @CommandHandler(RetryExportJobCommand)
 export class RetryExportJobHandler implements ICommandHandler<RetryExportJobCommand> {
   private readonly logger = new Logger(RetryExportJobHandler.name);
@@ -28,6 +34,8 @@ export class RetryExportJobHandler implements ICommandHandler<RetryExportJobComm
     if (!original || !canSeeExportJob(actor, original)) throw new ResourceNotFoundError('EXPORT_JOB', jobId);
     if (!canRetryExportJob(actor, original))
       throw new AccessDeniedError('Retrying this export needs the Import / Export Tickets permission.');
+    const source = exportSourceDefinition(original.source);
+    if (!source.canRequest(actor)) throw new AccessDeniedError(source.requestDeniedMessage);
     const now = this.clock.now();
     const job = original.retry({
       id: randomUUID(),

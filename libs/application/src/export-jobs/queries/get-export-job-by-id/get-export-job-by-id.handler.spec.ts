@@ -1,4 +1,4 @@
-import { type Actor, SystemPermissions } from '@app/domain';
+import { type Actor, AUDIT_EVENTS_SOURCE, SystemPermissions } from '@app/domain';
 import {
   ACME_TENANT_ID,
   anActor,
@@ -46,7 +46,7 @@ describe('GetExportJobByIdHandler', () => {
         stage: props.stage,
         progress: props.progress,
         view: null,
-        columns: exportColumnRefs(query.columns),
+        columns: exportColumnRefs('tickets', query.columns),
         requestedBy: { id: agent.userId, email: agent.email },
         requestedAt: props.requestedAt,
         snapshotAt: props.snapshotAt,
@@ -82,6 +82,21 @@ describe('GetExportJobByIdHandler', () => {
       job: { status: 'completed' },
       canDownload: false,
     });
+  });
+
+  it("offers the download by the rule of the job's source, the one the download applies", async () => {
+    const rule = jest.spyOn(AUDIT_EVENTS_SOURCE, 'canDownload').mockReturnValue(false);
+    try {
+      const { jobs, get } = setup();
+      const auditLog = anExportJob({ requestedBy: admin, status: 'completed', source: 'audit-events' });
+      const tickets = anExportJob({ requestedBy: admin, status: 'completed' });
+      jobs.seed(auditLog, tickets);
+      await expect(get(admin, auditLog.id)).resolves.toMatchObject({ canDownload: false });
+      await expect(get(admin, tickets.id)).resolves.toMatchObject({ canDownload: true });
+      expect(rule).toHaveBeenCalledWith(admin, { tenantId: admin.tenantId, requestedById: admin.userId });
+    } finally {
+      rule.mockRestore();
+    }
   });
 
   it.each<[string, Actor]>([
