@@ -17,6 +17,7 @@ import { redisUrlWithDb, type RunningWorker, startWorker, TEST_WEBHOOK_ENV } fro
 jest.setTimeout(60_000);
 
 const REDIS_DB = 4;
+const GIVE_UP_MS = 86_400_000 * Number(TEST_WEBHOOK_ENV.WEBHOOK_RETRY_SCALE);
 const HOUR_MS = 3_600_000;
 const hoursAgo = (hours: number): Date => new Date(Date.now() - hours * HOUR_MS);
 /** A cron that does not fire while the spec runs: the CLI, not the worker's hourly cleanup, expires the job. */
@@ -46,7 +47,7 @@ describe('webhook deliveries: expiry, paging, delivery-time checks', () => {
   let worker: RunningWorker;
   const receiver = new WebhookReceiver();
   let admin: Record<string, string>;
-  const workerEnv = () => ({
+  const workerEnv = (): Record<string, string> => ({
     REDIS_URL: redisUrlWithDb(REDIS_DB),
     STORAGE_DRIVER: 'local',
     STORAGE_LOCAL_DIR: api.storageDir,
@@ -211,4 +212,43 @@ describe('webhook deliveries: expiry, paging, delivery-time checks', () => {
       .set(admin)
       .expect(400);
   });
+
+  // The API accepted these endpoints (it allows http and private addresses); the worker that delivers them no
+  // longer does. It checks the URL again before every attempt, so it never connects, and the delivery fails with
+  // the reason until it is given up (~8.6 s with the shrunk schedule). Each case replaces the spec's worker.
+  it.each([
+    [
+      'a private address once WEBHOOK_ALLOW_PRIVATE=false',
+      'private',
+      { WEBHOOK_ALLOW_PRIVATE: 'false' },
+      'Not sent: the destination is refused (must not point to a loopback, private, link-local or metadata address).',
+    ],
+    [
+      'http once WEBHOOK_ALLOW_HTTP=false',
+      'plain-http',
+      { WEBHOOK_ALLOW_HTTP: 'false' },
+      'Not sent: the destination is refused (must use https).',
+    ],
+  ])(
+    'a worker refuses to deliver to %s, without connecting; the delivery fails with the reason',
+    async (_case, route, strict, reason) => {
+      const endpoint = await register(route, ['export.completed']);
+      await worker.stop();
+      worker = await startWorker({ env: { ...workerEnv(), ...strict } });
+      const job = await insertJob(dataSource, api.storage, {
+        tenant: acme,
+        requester: 'admin',
+        status: 'completed',
+      });
+
+      const [failed] = await eventually(
+        () => deliveriesAbout(endpoint.id, job.id),
+        (list) => list[0]?.status === 'failed',
+        GIVE_UP_MS * 2 + 10_000,
+      );
+      expect(failed).toMatchObject({ lastResponseCode: null, lastError: reason, lastDurationMs: null });
+      expect(failed.attempts).toBeGreaterThan(1);
+      expect(receiver.deliveriesTo(route)).toEqual([]);
+    },
+  );
 });
