@@ -176,13 +176,20 @@ describe('estimate and selected tickets', () => {
       ['not an array', { ticketIds: 12 }, 'ticketIds'],
       ['an unknown format', { format: 'xml' }, 'format'],
       ['an unknown column', { columns: ['id', 'nope'] }, 'columns[1]'],
+      ['an unknown notify channel', { notify: ['sms'] }, 'notify[0]'],
+      ['notify not an array', { notify: 'email' }, 'notify'],
+      // This API runs without SMTP_URL.
+      ['notify: ["email"] without SMTP_URL', { notify: ['email'] }, 'notify'],
     ])('%s', async (_case, body, field) => {
+      const answers: Problem[] = [];
       for (const path of ['/export-jobs/estimate', '/export-jobs']) {
         const response = await request(api.baseUrl).post(path).set(admin).send(body);
         expect(response.status).toBe(400);
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect((response.body as Problem).errors?.map((e) => e.field)).toContain(field);
+        answers.push(response.body as Problem);
       }
+      expect(answers[0].errors).toEqual(answers[1].errors);
     });
 
     // 10,001 ids do not fit in a URL (the server answers 431 past 16 KB of headers): the unit spec of

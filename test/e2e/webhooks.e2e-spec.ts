@@ -215,7 +215,7 @@ describe('webhooks', () => {
       });
     }
     // At delivery time too: the same check before every attempt, whatever was accepted at registration.
-    const sender = new HttpWebhookSender(false);
+    const sender = new HttpWebhookSender({ allowHttp: true, allowPrivate: false });
     const sent = await sender.send({
       url: receiver.route('private'),
       messageId: 'msg_private',

@@ -5,12 +5,15 @@ import {
   exportSourceDefinition,
   parseExportSource,
   type FieldError,
+  type NotifyChannel,
   type ParsedExportRequest,
   parseExportRequest,
   parseExportViewId,
+  parseNotify,
   type RefinedView,
 } from '@app/domain';
 import { AccessDeniedError, ResourceNotFoundError } from '../auth/access-errors';
+import type { ExportRequestSettings } from '../ports/export-request-settings';
 import type { TicketViewRepository } from '../ports/ticket-view.repository';
 import { queryOfView } from '../tickets/stored-view';
 
@@ -25,23 +28,37 @@ export function requireExportSource(actor: Actor, source: string | null | undefi
 }
 
 /**
+ * The body of POST /export-jobs and of POST /export-jobs/estimate, its JSON shape already checked at the edge: the
+ * export it describes, and who to tell when the job ends.
+ */
+export type ExportJobRequestInput = ExportRequestInput & {
+  /** `["email"]`: mail the requester when the job ends. */
+  readonly notify?: readonly unknown[] | null;
+};
+
+export interface ParsedExportJobRequest extends ParsedExportRequest {
+  readonly notify: NotifyChannel[];
+}
+
+/**
  * The export a body describes for this actor: the view looked up (visible to the actor, else 404; a stored view
  * that no longer validates is TICKET_VIEW.INVALID) and everything parsed once, every bad field named in one error.
- * Creating a job and estimating one read a body the same way through here.
+ * Creating a job and estimating one read a body the same way through here, `notify` included: an estimate of a
+ * request the service would refuse is refused too (it answers 400 for `notify: ["email"]` without SMTP_URL).
  */
 export async function exportRequestOfActor(
   views: TicketViewRepository,
   actor: Actor,
-  input: ExportRequestInput,
-  /** Errors of fields the caller parsed itself (e.g. `notify`), reported in the same 400 as the rest. */
-  fieldErrors: FieldError[] = [],
-): Promise<ParsedExportRequest> {
-  const errors = [...fieldErrors];
+  input: ExportJobRequestInput,
+  settings: Pick<ExportRequestSettings, 'emailNotifications'>,
+): Promise<ParsedExportJobRequest> {
+  const errors: FieldError[] = [];
+  const notify = parseNotify(input.notify, settings.emailNotifications, errors);
   // Only tickets have views: another source names a `viewId` as a field it does not take (its parser says so).
   const usesViews = exportSourceDefinition(parseExportSource(input.source)).usesViews;
   const viewId = usesViews ? parseExportViewId(input.viewId, errors) : null;
   const view = viewId === null ? null : await findView(views, actor, viewId);
-  return parseExportRequest(input, view, errors);
+  return { ...parseExportRequest(input, view, errors), notify };
 }
 
 async function findView(views: TicketViewRepository, actor: Actor, viewId: string): Promise<RefinedView> {

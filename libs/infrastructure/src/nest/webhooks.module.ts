@@ -26,6 +26,9 @@ import { WebhookSecretCipher } from '../webhooks/webhook-secret-cipher';
 export class WebhooksModule {
   static forRoot(config: AppConfig, role: 'api' | 'worker'): DynamicModule {
     const cipher = new WebhookSecretCipher(requireWebhookSecretKey(config));
+    const { allowHttp, allowPrivate } = config.webhooks;
+    /** Registration and every delivery check a destination by the same rules (destination-addresses.ts). */
+    const destinations = { allowHttp, allowPrivate };
     const settings: WebhookSettings = {
       allowHttp: config.webhooks.allowHttp,
       retryScale: config.webhooks.retryScale,
@@ -40,7 +43,7 @@ export class WebhooksModule {
       },
       {
         provide: WebhookDestinationGuard,
-        useValue: new DnsWebhookDestinationGuard(config.webhooks.allowPrivate),
+        useValue: new DnsWebhookDestinationGuard(destinations),
       },
     ];
     const exported = [WebhookSettings, WebhookEndpointStore, WebhookDestinationGuard];
@@ -55,7 +58,7 @@ export class WebhooksModule {
           useFactory: (ds: DataSource) => new TypeormWebhookDeliveryStore(ds, cipher),
           inject: [DataSource],
         },
-        { provide: WebhookSender, useValue: new HttpWebhookSender(config.webhooks.allowPrivate) },
+        { provide: WebhookSender, useValue: new HttpWebhookSender(destinations) },
         { provide: WebhookQueue, useClass: BullmqWebhookQueue },
         queueErrorLog(WEBHOOK_QUEUE, 'WebhookQueue'),
       ],

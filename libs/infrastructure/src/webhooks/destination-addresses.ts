@@ -47,16 +47,27 @@ export interface ResolvedDestination {
   readonly family: 4 | 6;
 }
 
+/** The operator's choices a destination is checked against: WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOW_PRIVATE. */
+export interface DestinationPolicy {
+  readonly allowHttp: boolean;
+  readonly allowPrivate: boolean;
+}
+
 /**
- * The address to connect to for a URL's host, or why there is none. Every address the name resolves to is checked
- * (a name with one public and one private address is refused), and the caller connects to the one checked here,
- * so a DNS answer that changes between check and connect cannot redirect the request.
+ * The address to connect to for a URL, or why there is none. The scheme is checked again (an endpoint registered
+ * while http was allowed is not called over http once it is not), then every address the name resolves to (a name
+ * with one public and one private address is refused), and the caller connects to the one checked here, so a DNS
+ * answer that changes between check and connect cannot redirect the request.
  */
 export async function resolveDestination(
   url: string,
-  allowPrivate: boolean,
+  policy: DestinationPolicy,
 ): Promise<ResolvedDestination | { readonly refusal: string }> {
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  const target = new URL(url);
+  const schemes = policy.allowHttp ? ['https:', 'http:'] : ['https:'];
+  if (!schemes.includes(target.protocol))
+    return { refusal: policy.allowHttp ? 'must use https or http' : 'must use https' };
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: { address: string; family: number }[];
   try {
     addresses = isIP(host)
@@ -66,7 +77,7 @@ export async function resolveDestination(
     return { refusal: `host ${host} does not resolve` };
   }
   if (addresses.length === 0) return { refusal: `host ${host} does not resolve` };
-  if (!allowPrivate && addresses.some((a) => isPrivateAddress(a.address)))
+  if (!policy.allowPrivate && addresses.some((a) => isPrivateAddress(a.address)))
     return { refusal: 'must not point to a loopback, private, link-local or metadata address' };
   const [first] = addresses;
   return { address: first.address, family: first.family === 6 ? 6 : 4 };

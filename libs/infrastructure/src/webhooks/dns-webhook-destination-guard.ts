@@ -1,14 +1,14 @@
 import { WebhookDestinationGuard } from '@app/application';
-import { resolveDestination } from './destination-addresses';
+import { type DestinationPolicy, resolveDestination } from './destination-addresses';
 
-/** Registration's check: the same resolution and address rules as every delivery's. */
+/** Registration's check: the same scheme, resolution and address rules as every delivery's. */
 export class DnsWebhookDestinationGuard extends WebhookDestinationGuard {
-  constructor(private readonly allowPrivate: boolean) {
+  constructor(private readonly policy: DestinationPolicy) {
     super();
   }
 
   async refusal(url: string): Promise<string | null> {
-    const destination = await resolveDestination(url, this.allowPrivate);
+    const destination = await resolveDestination(url, this.policy);
     return 'refusal' in destination ? destination.refusal : null;
   }
 }

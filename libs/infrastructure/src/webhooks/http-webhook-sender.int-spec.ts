@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpWebhookSender } from './http-webhook-sender';
 
-/** The sender against a local server: what it does with redirects, big answers, silence and private addresses. */
+/** What the specs' local server needs: http, to a loopback address. */
+const OPEN = { allowHttp: true, allowPrivate: true };
+
+/**
+ * The sender against a local server: what it does with redirects, big answers, silence, private addresses and http
+ * once http is no longer allowed.
+ */
 describe('HttpWebhookSender', () => {
   let server: Server;
   let base: string;
@@ -48,33 +54,42 @@ describe('HttpWebhookSender', () => {
     });
 
   it('does not follow a redirect: the 3xx is the answer', async () => {
-    const result = await send(new HttpWebhookSender(true), '/redirect');
+    const result = await send(new HttpWebhookSender(OPEN), '/redirect');
     expect(result).toMatchObject({ outcome: 'responded', status: 302 });
     expect(hits).not.toContain('/target');
   });
 
   it('reads at most a few KB of an answer and hangs up on the rest', async () => {
-    const result = await send(new HttpWebhookSender(true), '/big');
+    const result = await send(new HttpWebhookSender(OPEN), '/big');
     expect(result).toMatchObject({ outcome: 'responded', status: 200 });
     expect(bodyBytesSent).toBeLessThan(8 * 1024 * 1024);
   });
 
   it('gives up on an endpoint that does not answer within its timeout', async () => {
-    const result = await send(new HttpWebhookSender(true, 300), '/silent');
+    const result = await send(new HttpWebhookSender(OPEN, 300), '/silent');
     expect(result).toMatchObject({ outcome: 'unreachable', error: 'No answer within 0.3 s.' });
   });
 
   it('refuses a private address before connecting, unless allowed', async () => {
     const before = hits.length;
-    expect(await send(new HttpWebhookSender(false), '/ok')).toEqual({
+    expect(await send(new HttpWebhookSender({ allowHttp: true, allowPrivate: false }), '/ok')).toEqual({
       outcome: 'refused',
       error:
         'Not sent: the destination is refused (must not point to a loopback, private, link-local or metadata address).',
     });
     expect(hits.length).toBe(before);
-    expect(await send(new HttpWebhookSender(true), '/ok')).toMatchObject({
+    expect(await send(new HttpWebhookSender(OPEN), '/ok')).toMatchObject({
       outcome: 'responded',
       status: 204,
     });
+  });
+
+  it('refuses http before connecting once WEBHOOK_ALLOW_HTTP is off, whatever was accepted at registration', async () => {
+    const before = hits.length;
+    expect(await send(new HttpWebhookSender({ allowHttp: false, allowPrivate: true }), '/ok')).toEqual({
+      outcome: 'refused',
+      error: 'Not sent: the destination is refused (must use https).',
+    });
+    expect(hits.length).toBe(before);
   });
 });

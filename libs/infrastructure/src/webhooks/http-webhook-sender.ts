@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { WebhookSender, type WebhookSendResult } from '@app/application';
-import { resolveDestination } from './destination-addresses';
+import { type DestinationPolicy, resolveDestination } from './destination-addresses';
 import { webhookSignature } from './webhook-signature';
 
 /** The whole exchange, connect to last byte read; past it the attempt failed (issue 14). */
@@ -20,12 +20,13 @@ function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
 
 /**
  * POSTs a delivery over node's http(s), one connection per attempt (no agent: nothing pooled across destinations).
- * The host is resolved and checked before every attempt (DNS can change after registration), and the socket goes
- * to the checked address. Redirects are answers like any other non-2xx: not followed.
+ * The URL is checked before every attempt with the worker's own WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOW_PRIVATE (the
+ * settings, or DNS, can change after registration), and the socket goes to the checked address. Redirects are
+ * answers like any other non-2xx: not followed.
  */
 export class HttpWebhookSender extends WebhookSender {
   constructor(
-    private readonly allowPrivate: boolean,
+    private readonly policy: DestinationPolicy,
     private readonly timeoutMs = WEBHOOK_TIMEOUT_MS,
   ) {
     super();
@@ -38,7 +39,7 @@ export class HttpWebhookSender extends WebhookSender {
     body: string;
     secrets: readonly string[];
   }): Promise<WebhookSendResult> {
-    const destination = await resolveDestination(request.url, this.allowPrivate);
+    const destination = await resolveDestination(request.url, this.policy);
     if ('refusal' in destination)
       return { outcome: 'refused', error: `Not sent: the destination is refused (${destination.refusal}).` };
     const timestamp = Math.floor(request.timestamp.getTime() / 1000);

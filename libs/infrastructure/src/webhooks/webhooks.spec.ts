@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { isPrivateAddress } from './destination-addresses';
+import { isPrivateAddress, resolveDestination } from './destination-addresses';
 import { WebhookSecretCipher } from './webhook-secret-cipher';
 import { webhookSignature } from './webhook-signature';
 
@@ -35,6 +35,24 @@ describe('isPrivateAddress', () => {
       expect(isPrivateAddress(address)).toBe(false);
     },
   );
+});
+
+describe('resolveDestination', () => {
+  // IP literals: nothing is looked up in DNS.
+  it.each([
+    ['https://8.8.8.8/hook', { allowHttp: false, allowPrivate: false }, { address: '8.8.8.8', family: 4 }],
+    ['http://8.8.8.8/hook', { allowHttp: true, allowPrivate: false }, { address: '8.8.8.8', family: 4 }],
+    ['http://8.8.8.8/hook', { allowHttp: false, allowPrivate: true }, { refusal: 'must use https' }],
+    ['ftp://8.8.8.8/hook', { allowHttp: true, allowPrivate: true }, { refusal: 'must use https or http' }],
+    [
+      'https://10.0.0.1/hook',
+      { allowHttp: false, allowPrivate: false },
+      { refusal: 'must not point to a loopback, private, link-local or metadata address' },
+    ],
+    ['https://[::1]/hook', { allowHttp: false, allowPrivate: true }, { address: '::1', family: 6 }],
+  ])('%s with %o: %o', async (url, policy, expected) => {
+    await expect(resolveDestination(url, policy)).resolves.toEqual(expected);
+  });
 });
 
 describe('webhookSignature', () => {

@@ -244,4 +244,38 @@ describe('TypeormExportJobRepository', () => {
     expect(await auditActionsOf(job.id)).toEqual(['export.cancelled']);
     expect((await pool.query('SELECT 1 FROM stored_files WHERE id = $1', [fileId])).rowCount).toBe(0);
   });
+
+  it('records a webhook event only for a state change that commits: none when its transaction rolls back', async () => {
+    const eventsOf = async (jobId: string): Promise<string[]> =>
+      (
+        await pool.query<{ type: string }>(
+          'SELECT type FROM export_job_events WHERE job_id = $1 ORDER BY id',
+          [jobId],
+        )
+      ).rows.map((r) => r.type);
+    const job = requestJob();
+    await new TypeormExportJobRepository(dataSource).save(job);
+    const failing = new TypeormExportJobRepository(dataSource);
+    const loaded = await failing.findById(acme.id, job.id);
+    if (!loaded) throw new Error('job not found');
+    loaded.cancel();
+
+    // The job's row is updated (the trigger fires), then the audit row breaks the transaction: no tenant has that id.
+    await expect(
+      failing.save(loaded, {
+        audit: [{ tenantId: randomUUID(), actorId: null, action: 'export.cancelled', jobId: job.id }],
+      }),
+    ).rejects.toThrow(/foreign key/);
+    expect(await eventsOf(job.id)).toEqual([]);
+    expect((await new TypeormExportJobRepository(dataSource).findById(acme.id, job.id))?.status.value).toBe(
+      'queued',
+    );
+
+    const repository = new TypeormExportJobRepository(dataSource);
+    const again = await repository.findById(acme.id, job.id);
+    if (!again) throw new Error('job not found');
+    again.cancel();
+    await repository.save(again);
+    expect(await eventsOf(job.id)).toEqual(['export.cancelled']);
+  });
 });

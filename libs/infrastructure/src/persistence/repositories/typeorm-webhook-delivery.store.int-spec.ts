@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { newWebhookSecret, PREVIOUS_SECRET_VALID_MS, type WebhookDeliveryAttempt } from '@app/application';
 import type { Pool } from 'pg';
+import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import { testDataSource, testPool } from '../../../../../test/support/database';
 import { createTestTenant, type TestTenant } from '../../../../../test/support/factories';
 import { WebhookSecretCipher } from '../../webhooks/webhook-secret-cipher';
+import { webhookSignature } from '../../webhooks/webhook-signature';
 import { TypeormWebhookDeliveryStore } from './typeorm-webhook-delivery.store';
+import { TypeormWebhookEndpointStore } from './typeorm-webhook-endpoint.store';
 
 /** The outbox relay's store against PostgreSQL: fan-out to subscribed endpoints, once; the attempt lease; purging. */
 describe('TypeormWebhookDeliveryStore', () => {
@@ -27,12 +31,12 @@ describe('TypeormWebhookDeliveryStore', () => {
     await pool.end();
   });
 
-  async function endpoint(events: string[], disabled = false): Promise<string> {
+  async function endpoint(events: string[], disabled = false, secret?: string): Promise<string> {
     const id = randomUUID();
     await pool.query(
       `INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret_encrypted, disabled_at)
        VALUES ($1, $2, 'https://hooks.example.com/x', $3, $4, $5)`,
-      [id, tenant.id, events, cipher.encrypt(`whsec_${id}`, id), disabled ? new Date() : null],
+      [id, tenant.id, events, cipher.encrypt(secret ?? `whsec_${id}`, id), disabled ? new Date() : null],
     );
     return id;
   }
@@ -101,5 +105,64 @@ describe('TypeormWebhookDeliveryStore', () => {
       [[old.id, recent.id]],
     );
     expect(rows.map((r) => r.id)).toEqual([recent.id]);
+  });
+
+  it("signs with both secrets after a rotation, and with the new one alone once the old one's 24 h are over", async () => {
+    const original = newWebhookSecret();
+    const id = await endpoint(['export.completed'], false, original);
+    const rotatedAt = new Date('2026-11-30T12:00:00.000Z');
+    const rotated = newWebhookSecret();
+    await new TypeormWebhookEndpointStore(dataSource, cipher).rotateSecret(
+      tenant.id,
+      id,
+      {
+        secret: rotated,
+        now: rotatedAt,
+        previousValidUntil: new Date(rotatedAt.getTime() + PREVIOUS_SECRET_VALID_MS),
+      },
+      {
+        tenantId: tenant.id,
+        actorId: null,
+        action: 'webhook.secret_rotated',
+        jobId: null,
+        details: { endpointId: id },
+      },
+    );
+    const { jobId } = await event('completed');
+    await store.dispatchEvents(10_000);
+    const [delivery] = (await deliveriesOf(jobId)).filter((d) => d.endpoint_id === id);
+    const at = (msAfterRotation: number) => new Date(rotatedAt.getTime() + msAfterRotation);
+    /** An attempt at that instant (each starts after the last one's 30 s lease), signed as the sender signs. */
+    const attemptAt = async (instant: Date): Promise<WebhookDeliveryAttempt> => {
+      const attempt = await store.beginAttempt(delivery.id, instant, 30_000);
+      if (typeof attempt === 'string') throw new Error(`no attempt: ${attempt}`);
+      return attempt;
+    };
+    /** Which secrets the Standard Webhooks verifier accepts the attempt's signature header with. */
+    const verifiedBy = (attempt: WebhookDeliveryAttempt): boolean[] => {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const headers = {
+        'webhook-id': `msg_${attempt.id}`,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': webhookSignature(attempt.secrets, `msg_${attempt.id}`, timestamp, attempt.body),
+      };
+      return [rotated, original].map((secret) => {
+        try {
+          new Webhook(secret).verify(attempt.body, headers);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    };
+
+    const during = await attemptAt(at(PREVIOUS_SECRET_VALID_MS - 60_000));
+    expect(during.secrets).toEqual([rotated, original]);
+    expect(verifiedBy(during)).toEqual([true, true]);
+    const atExpiry = await attemptAt(at(PREVIOUS_SECRET_VALID_MS));
+    expect(atExpiry.secrets).toEqual([rotated]);
+    const after = await attemptAt(at(PREVIOUS_SECRET_VALID_MS + 60_000));
+    expect(after.secrets).toEqual([rotated]);
+    expect(verifiedBy(after)).toEqual([true, false]);
   });
 });

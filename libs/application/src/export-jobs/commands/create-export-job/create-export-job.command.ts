@@ -1,16 +1,13 @@
-import type { ExportRequestInput } from '@app/domain';
 import { Command } from '@nestjs/cqrs';
 import type { CallContext } from '../../../auth/call-context';
+import type { ExportJobRequestInput } from '../../export-request-of-actor';
 import type { ExportJobDetails } from '../../queries/export-job-details';
 
 /**
  * The body of POST /export-jobs, its JSON shape already checked at the edge; the handler parses what it means, once,
  * with the domain's parseExportRequest.
  */
-export type CreateExportJobInput = ExportRequestInput & {
-  /** `["email"]`: mail the requester when the job ends. */
-  readonly notify?: readonly unknown[] | null;
-};
+export type CreateExportJobInput = ExportJobRequestInput;
 
 export interface CreateExportJobResult {
   /** The job as it was saved (or, for a replay, as it is now). */

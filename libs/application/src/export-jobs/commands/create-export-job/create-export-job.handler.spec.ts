@@ -103,6 +103,19 @@ describe('CreateExportJobHandler', () => {
     expect(queue.enqueued).toEqual([]);
   });
 
+  it('names a bad notify with the other bad fields, and email without SMTP_URL, writing nothing', async () => {
+    const { jobs, queue, run } = setup();
+    const fieldsOf = async (input: CreateExportJobInput) => {
+      const refused = await run(input).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ValidationError);
+      return (refused as ValidationError).errors.map((e) => e.field);
+    };
+    expect(await fieldsOf({ notify: ['sms'], format: 'docx' })).toEqual(['notify[0]', 'format']);
+    expect(await fieldsOf({ notify: ['email'] })).toEqual(['notify']);
+    expect(jobs.writes).toEqual([]);
+    expect(queue.enqueued).toEqual([]);
+  });
+
   it('without a view: all tickets, default columns, newest first, csv in UTC; saved with its audit row, then enqueued', async () => {
     const { jobs, queue, run } = setup();
     const result = await run({});

@@ -6,8 +6,6 @@ import {
   checkRowCap,
   ExportJob,
   type ExportFormat,
-  type FieldError,
-  parseNotify,
   resolveMe,
   rowCapOf,
   type TicketExportQuery,
@@ -56,13 +54,12 @@ export class CreateExportJobHandler implements ICommandHandler<CreateExportJobCo
       );
       if (earlier) return this.replay(earlier, requestHash, actor, now);
     }
-    const fieldErrors: FieldError[] = [];
-    const notify = parseNotify(input.notify, this.settings.emailNotifications, fieldErrors);
     const {
       source,
       format,
       query: requested,
-    } = await exportRequestOfActor(this.views, actor, input, fieldErrors);
+      notify,
+    } = await exportRequestOfActor(this.views, actor, input, this.settings);
     // `@me` is the requester, fixed now: a retry by anyone, or a worker, exports the same rows.
     const query = resolveMe(requested, actor.userId);
     if (source === 'tickets') await this.checkRowCap(actor, format, ticketQueryOf(query), now);

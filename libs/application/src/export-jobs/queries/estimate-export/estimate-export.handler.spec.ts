@@ -7,7 +7,7 @@ import {
 } from '../../../ports/export-estimator';
 import { ExportJobStatistics, type ExportThroughput } from '../../../ports/export-job.statistics';
 import type { TicketViewRecord } from '../../../ports/ticket-view.repository';
-import { FakeTicketViewRepository, FixedClock } from '../../../testing/api-fakes';
+import { FakeTicketViewRepository, FixedClock, settings } from '../../../testing/api-fakes';
 import { DEFAULT_ROWS_PER_SECOND, EstimateExportHandler } from './estimate-export.handler';
 import { EstimateExportQuery } from './estimate-export.query';
 
@@ -59,13 +59,14 @@ const SIZE: RowsAndBytes = {
   bytes: { csv: 9_000_000, json: 20_000_000, ndjson: 19_000_000, xlsx: 4_000_000 },
 };
 
-function setup(statistics: Readonly<Record<string, ExportThroughput>> = {}) {
+function setup(statistics: Readonly<Record<string, ExportThroughput>> = {}, emailNotifications = false) {
   const estimator = new RecordingEstimator(SIZE);
   const handler = new EstimateExportHandler(
     new FakeTicketViewRepository([MY_VIEW]),
     estimator,
     new FixedStatistics(statistics),
     new FixedClock(NOW),
+    { ...settings(), emailNotifications },
   );
   const run = (input: object, actor = agent) =>
     handler.execute(new EstimateExportQuery({ actor, ip: '10.0.0.7', userAgent: 'jest' }, input));
@@ -97,6 +98,26 @@ describe('EstimateExportHandler', () => {
     const refused = await run({ viewId: 'nope', ticketIds: [0] }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ValidationError);
     expect((refused as ValidationError).errors.map((e) => e.field)).toEqual(['viewId', 'ticketIds[0]']);
+  });
+
+  it('validates notify as creating a job does: unknown channels, and email without SMTP_URL', async () => {
+    const { estimator, run } = setup();
+    const fieldsOf = async (input: object) => {
+      const refused = await run(input).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ValidationError);
+      return (refused as ValidationError).errors;
+    };
+    expect(await fieldsOf({ notify: ['sms'], format: 'docx' })).toEqual([
+      { field: 'notify[0]', message: 'is not a known channel; expected one of email' },
+      expect.objectContaining({ field: 'format' }),
+    ]);
+    expect(await fieldsOf({ notify: ['email'] })).toEqual([
+      { field: 'notify', message: 'e-mail notifications are not configured on this service (SMTP_URL)' },
+    ]);
+    expect(estimator.requests).toHaveLength(0);
+    const { estimator: withMail, run: runWithMail } = setup({}, true);
+    await expect(runWithMail({ notify: ['email'] })).resolves.toMatchObject({ rows: SIZE.rows });
+    expect(withMail.requests).toHaveLength(1);
   });
 
   it("takes the seconds from the recent throughput of the request's format", async () => {

@@ -3,6 +3,7 @@ import { type ExportFormat, resolveMe, ValidationError } from '@app/domain';
 import { Clock } from '../../../ports/clock';
 import { ExportEstimator } from '../../../ports/export-estimator';
 import { ExportJobStatistics } from '../../../ports/export-job.statistics';
+import { ExportRequestSettings } from '../../../ports/export-request-settings';
 import { TicketViewRepository } from '../../../ports/ticket-view.repository';
 import { exportRequestOfActor, requireExportSource } from '../../export-request-of-actor';
 import { EstimateExportQuery, type ExportEstimate } from './estimate-export.query';
@@ -25,6 +26,7 @@ export class EstimateExportHandler implements IQueryHandler<EstimateExportQuery>
     private readonly estimator: ExportEstimator,
     private readonly statistics: ExportJobStatistics,
     private readonly clock: Clock,
+    private readonly settings: ExportRequestSettings,
   ) {}
 
   async execute({ context, input }: EstimateExportQuery): Promise<ExportEstimate> {
@@ -34,7 +36,7 @@ export class EstimateExportHandler implements IQueryHandler<EstimateExportQuery>
       throw new ValidationError([
         { field: 'source', message: `estimates are of ticket exports only, not ${key}` },
       ]);
-    const { format, query } = await exportRequestOfActor(this.views, actor, input);
+    const { format, query } = await exportRequestOfActor(this.views, actor, input, this.settings);
     const [size, rowsPerSecond] = await Promise.all([
       this.estimator.estimate({
         tenantId: actor.tenantId,

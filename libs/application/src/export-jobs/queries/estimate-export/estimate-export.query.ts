@@ -1,6 +1,7 @@
-import type { ExportRequestInput, SizeEstimatedFormat } from '@app/domain';
+import type { SizeEstimatedFormat } from '@app/domain';
 import { Query } from '@nestjs/cqrs';
 import type { CallContext } from '../../../auth/call-context';
+import type { ExportJobRequestInput } from '../../export-request-of-actor';
 
 export interface ExportEstimate {
   readonly rows: number;
@@ -12,11 +13,11 @@ export interface ExportEstimate {
   readonly seconds: number;
 }
 
-/** POST /export-jobs/estimate: the body of POST /export-jobs; creates nothing. */
+/** POST /export-jobs/estimate: the body of POST /export-jobs (`notify` included, validated alike); creates nothing. */
 export class EstimateExportQuery extends Query<ExportEstimate> {
   constructor(
     readonly context: CallContext,
-    readonly input: ExportRequestInput,
+    readonly input: ExportJobRequestInput,
   ) {
     super();
   }
