@@ -46,7 +46,8 @@ const STRINGS: readonly string[] = nastyStrings();
 const ALL_COLUMNS: TicketColumnKey[] = TICKET_COLUMNS.map((c) => c.key);
 const WINTER = new Date('2026-01-15T08:05:09.999Z');
 const SUMMER = new Date('2026-07-15T23:59:59.123Z');
-const ZONE = 'Asia/Kolkata';
+/** A zone with daylight saving time: WINTER is at UTC-5 there, SUMMER at UTC-4. */
+const ZONE = 'America/New_York';
 
 interface Job {
   id: string;
@@ -229,11 +230,12 @@ describe('XLSX exports with the worker', () => {
           });
       });
     });
-    // Dates in the job's zone: India, 08:05:09.999Z is 13:35:09 there.
+    // Dates in the job's zone, each at its own offset: 08:05:09.999Z in January is 03:05:09 in New York (EST),
+    // 23:59:59.123Z in July is 19:59:59 (EDT).
     const first = rows.find((row) => decodeXstring(String(row[ALL_COLUMNS.indexOf('title')])) === STRINGS[0]);
-    expect(first && shown(first[ALL_COLUMNS.indexOf('creationTime')] as Date)).toBe('2026-01-15 13:35:09');
+    expect(first && shown(first[ALL_COLUMNS.indexOf('creationTime')] as Date)).toBe('2026-01-15 03:05:09');
     expect(first && shown(first[ALL_COLUMNS.indexOf('lastModificationTime')] as Date)).toBe(
-      '2026-07-16 05:29:59',
+      '2026-07-15 19:59:59',
     );
     const created = sheets[0].sheet.getCell(2, ALL_COLUMNS.indexOf('creationTime') + 1);
     expect(created.numFmt).toBe('yyyy-mm-dd hh:mm:ss');
