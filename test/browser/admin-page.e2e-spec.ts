@@ -8,6 +8,7 @@ import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
+import { problemFor } from '../../apps/api/src/http/problem';
 import { cancelActiveJobs, insertJob, rawToken, startApi, type StartedApi, tokenFor } from '../support/api';
 import { describeInBrowser, launchChromium } from '../support/browser';
 import { insertBulkTickets } from '../support/bulk-tickets';
@@ -419,21 +420,27 @@ describeInBrowser('admin page in Chromium', () => {
       /^Too many of your exports are running\. Try again in 30 seconds, or cancel one\.$/,
     );
 
-    // A dependency outage as the API reports it (503 problem+json without Retry-After).
+    // A dependency outage exactly as the API answers it: problemFor's 503 problem+json and its `Retry-After: 5`,
+    // which asks programs to retry within seconds; the person reads "in a minute", not "in 5 seconds".
+    const outage = problemFor(
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      'req-1',
+    );
+    expect(outage.body.status).toBe(503);
+    expect(outage.headers).toEqual({ 'Retry-After': '5' });
     await page.route('**/export-jobs', (route) =>
       route.fulfill({
-        status: 503,
+        status: outage.body.status,
+        headers: outage.headers,
         contentType: 'application/problem+json',
-        body: JSON.stringify({
-          status: 503,
-          code: 'SERVICE_UNAVAILABLE',
-          title: 'Service Unavailable',
-          detail: '',
-        }),
+        body: JSON.stringify(outage.body),
       }),
     );
     await dialog.getByRole('button', { name: 'Start export' }).click();
-    await expect(dialog.getByRole('alert').textContent()).resolves.toContain('Try again in a minute.');
+    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(
+      'The export service is having trouble with one of its services. Try again in a minute.',
+    );
+    await page.unroute('**/export-jobs');
 
     const expired = rawToken(api.config, { sub: acme.userId('admin'), tid: acme.id }, -60);
     const later = await newPage();
