@@ -28,6 +28,7 @@ const execFileAsync = promisify(execFile);
 /** The worker reads PostgreSQL through this throttle while a scenario needs a running export to watch. */
 const SLOW = { throttle: { bytesPerSecond: 150_000 } } as const;
 const CRAWL = { throttle: { bytesPerSecond: 15_000 } } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the few page-side functions below read (the tests compile without the DOM's types). */
 interface BrowserGlobals {
@@ -149,10 +150,33 @@ describeInBrowser('admin page in Chromium', () => {
     await dialog.getByLabel(format, { exact: true }).check();
     await arrange?.(dialog);
     // A double click: the dialog sends one body under one Idempotency-Key, so one job.
+    const keys = idempotencyKeysOf(page);
     await dialog.getByRole('button', { name: 'Start export' }).dblclick();
     await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(UUID);
     return jobIdOf(page);
   }
+
+  /** The Idempotency-Key of every POST /export-jobs the page sends from now on (undefined when it had none). */
+  function idempotencyKeysOf(page: Page): (string | undefined)[] {
+    const keys: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/export-jobs')
+        keys.push(request.headers()['idempotency-key']);
+    });
+    return keys;
+  }
+
+  const jobCount = async (): Promise<number> =>
+    Number(
+      (
+        await pool.query<{ count: string }>('SELECT count(*) FROM export_jobs WHERE tenant_id = $1', [
+          acme.id,
+        ])
+      ).rows[0].count,
+    );
 
   it('signs in with a pasted token, lists the views and pages their tickets, under a strict CSP', async () => {
     const page = await newPage();
@@ -256,6 +280,52 @@ describeInBrowser('admin page in Chromium', () => {
     await page.getByRole('button', { name: 'Download' }).waitFor();
     await page.waitForTimeout(500);
     expect(again).toBe(false);
+  });
+
+  it('sends one Idempotency-Key per unchanged form: a resubmission after a lost answer makes no second job, a changed form a new key', async () => {
+    const page = await signedIn('admin');
+    await page.getByRole('button', { name: 'Export this view…' }).click();
+    const dialog = page.getByRole('dialog');
+    const start = dialog.getByRole('button', { name: 'Start export' });
+    const keys = idempotencyKeysOf(page);
+    const before = await jobCount();
+    const unreachable =
+      'The export service cannot be reached. Check your connection and try again in a minute.';
+
+    // 1. The request never reaches the API.
+    await page.route('**/export-jobs', (route) => route.abort('internetdisconnected'), { times: 1 });
+    await start.click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(unreachable);
+
+    // 2. The person changes the form: a new key. This time the API makes the job, but its answer is lost on the way
+    //    back, so the page cannot know.
+    await dialog.getByLabel('JSON', { exact: true }).check();
+    let madeByLostAnswer: string | undefined;
+    await page.route(
+      '**/export-jobs',
+      async (route) => {
+        const response = await route.fetch();
+        madeByLostAnswer = ((await response.json()) as { id: string }).id;
+        await route.abort('connectionreset');
+      },
+      { times: 1 },
+    );
+    await start.click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(unreachable);
+    expect(madeByLostAnswer).toMatch(UUID);
+    expect(await jobCount()).toBe(before + 1);
+
+    // 3. The person clicks again, the form unchanged: the same key, so the API answers with the job it made.
+    await start.click();
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    expect(jobIdOf(page)).toBe(madeByLostAnswer);
+    expect(await jobCount()).toBe(before + 1);
+
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(key).toMatch(UUID);
+    expect(keys[1]).not.toBe(keys[0]);
+    expect(keys[2]).toBe(keys[1]);
+    await waitForJob(pool, acme.id, jobIdOf(page), (job) => job.status === 'completed', 30_000);
   });
 
   it('falls back to polling GET with ETag when the events stream is missing', async () => {
