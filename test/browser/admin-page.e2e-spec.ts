@@ -401,6 +401,25 @@ describeInBrowser('admin page in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Export this view…' }).count()).toBe(0);
   });
 
+  it('tells a person whose permission was revoked while the dialog was open which permission an export needs', async () => {
+    const page = await signedIn('agent');
+    await page.getByRole('button', { name: 'Export this view…' }).click();
+    const dialog = page.getByRole('dialog');
+    const before = await jobCount();
+    await pool.query('UPDATE roles SET permissions = permissions & ~512 WHERE id = $1', [acme.roleIds.Agent]);
+    try {
+      await dialog.getByRole('button', { name: 'Start export' }).click();
+      await expect(dialog.getByRole('alert').textContent()).resolves.toBe(
+        'You need the Import / Export Tickets permission to export tickets. Ask an administrator for it.',
+      );
+    } finally {
+      await pool.query('UPDATE roles SET permissions = permissions | 512 WHERE id = $1', [
+        acme.roleIds.Agent,
+      ]);
+    }
+    expect(await jobCount()).toBe(before);
+  });
+
   it('shows the agent its job’s progress, and a completed job without a download', async () => {
     const running = await insertJob(dataSource, api.storage, {
       tenant: acme,
