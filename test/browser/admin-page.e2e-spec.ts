@@ -3,32 +3,26 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readConfig } from '@app/infrastructure';
-import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
-import { problemFor } from '../../apps/api/src/http/problem';
-import { cancelActiveJobs, insertJob, rawToken, startApi, type StartedApi, tokenFor } from '../support/api';
-import { describeInBrowser, launchChromium } from '../support/browser';
-import { insertBulkTickets } from '../support/bulk-tickets';
-import { testDataSource, testPool } from '../support/database';
-import { createTestTenant, type TestTenant } from '../support/factories';
-import { FaultProxy } from '../support/fault-proxy';
+import { insertJob, type StartedApi, tokenFor } from '../support/api';
+import { describeInBrowser } from '../support/browser';
+import type { TestTenant } from '../support/factories';
+import type { FaultProxy } from '../support/fault-proxy';
 import { readJob, waitForJob } from '../support/job-polling';
-import { builtAppEnvironment, emptyRedisDb, type RunningWorker, startWorker } from '../support/worker';
+import { builtAppEnvironment } from '../support/worker';
+import { jobIdOf, useAdminPage, UUID } from './admin-page-harness';
 
 jest.setTimeout(60_000);
 
 /** This spec's own Redis database (see test/support/worker.ts). */
 const REDIS_DB = 3;
-const TICKETS = 4000;
 const TOKEN_CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'token.js');
 const execFileAsync = promisify(execFile);
 /** The worker reads PostgreSQL through this throttle while a scenario needs a running export to watch. */
 const SLOW = { throttle: { bytesPerSecond: 150_000 } } as const;
 const CRAWL = { throttle: { bytesPerSecond: 15_000 } } as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the few page-side functions below read (the tests compile without the DOM's types). */
 interface BrowserGlobals {
@@ -55,86 +49,18 @@ function horizontalOverflow(): number {
  * Redis: what a person does, and what they read.
  */
 describeInBrowser('admin page in Chromium', () => {
+  const harness = useAdminPage(REDIS_DB);
+  const { newPage, signedIn, idempotencyKeysOf } = harness;
+  // The scenarios read what the harness's hooks made; this hook runs after them.
   let api: StartedApi;
-  let worker: RunningWorker;
-  let proxy: FaultProxy;
   let pool: Pool;
   let dataSource: DataSource;
   let acme: TestTenant;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const cspViolations: string[] = [];
-
-  beforeAll(async () => {
-    pool = testPool();
-    dataSource = await testDataSource();
-    // Its reconciler runs once at start and would enqueue queued jobs other runs left behind: retire the old ones.
-    await pool.query(
-      `UPDATE export_jobs SET status = 'cancelled', stage = NULL, version = version + 1, updated_at = now()
-        WHERE status IN ('queued', 'running') AND requested_at < now() - interval '10 minutes'`,
-    );
-    acme = await createTestTenant(pool);
-    await insertBulkTickets(pool, acme, { count: TICKETS, createdBefore: new Date('2026-06-01T00:00:00Z') });
-    const redisUrl = await emptyRedisDb(REDIS_DB);
-    proxy = await FaultProxy.forUrl(readConfig().databaseUrl);
-    [api, browser] = await Promise.all([
-      startApi({ env: { REDIS_URL: redisUrl }, queueModule: (config) => QueueModule.forRoot(config) }),
-      launchChromium(),
-    ]);
-    worker = await startWorker({
-      env: {
-        REDIS_URL: redisUrl,
-        DATABASE_URL: proxy.rewrite(readConfig().databaseUrl),
-        STORAGE_DRIVER: 'local',
-        STORAGE_LOCAL_DIR: api.storageDir,
-        // Jobs this spec puts in the database in a running state must stay as they are while a page shows them.
-        EXPORT_RECONCILE_INTERVAL_S: '3600',
-      },
-    });
+  let proxy: FaultProxy;
+  beforeAll(() => {
+    ({ api, pool, dataSource, acme, proxy } = harness);
   });
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await worker?.stop();
-    if (acme) await cancelActiveJobs(pool, [acme.id]);
-    await api?.close();
-    await proxy?.close();
-    await dataSource?.destroy();
-    await pool?.end();
-  });
-
-  afterEach(() => {
-    proxy.setMode('pass');
-    expect(cspViolations).toEqual([]);
-  });
-
-  async function newPage(width = 1100): Promise<Page> {
-    // The browser's time zone is the export dialog's default.
-    const context = await browser.newContext({
-      viewport: { width, height: 800 },
-      acceptDownloads: true,
-      timezoneId: 'Europe/Paris',
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => cspViolations.push(`page error: ${error.message}`));
-    return page;
-  }
-
-  /** Opens the page through a sign-in link (`/admin#token=...`), then `route` (a hash such as `#/history`). */
-  async function signedIn(localPart: string, route = '#/views', width?: number): Promise<Page> {
-    const page = await newPage(width);
-    await page.goto(`${api.baseUrl}/admin#token=${tokenFor(api.config, acme, localPart)}`);
-    await page.getByRole('heading', { name: 'Ticket views' }).waitFor();
-    if (route !== '#/views') await page.goto(`${api.baseUrl}/admin${route}`);
-    return page;
-  }
-
-  const jobIdOf = (page: Page): string => new URL(page.url()).hash.replace('#/jobs/', '');
   const statusOf = (page: Page): Promise<string | null> =>
     page.locator('section.job').getAttribute('data-status');
   const waitForStatus = (page: Page, status: string, timeout = 20_000): Promise<void> =>
@@ -158,25 +84,6 @@ describeInBrowser('admin page in Chromium', () => {
     expect(keys[0]).toMatch(UUID);
     return jobIdOf(page);
   }
-
-  /** The Idempotency-Key of every POST /export-jobs the page sends from now on (undefined when it had none). */
-  function idempotencyKeysOf(page: Page): (string | undefined)[] {
-    const keys: (string | undefined)[] = [];
-    page.on('request', (request) => {
-      if (request.method() === 'POST' && new URL(request.url()).pathname === '/export-jobs')
-        keys.push(request.headers()['idempotency-key']);
-    });
-    return keys;
-  }
-
-  const jobCount = async (): Promise<number> =>
-    Number(
-      (
-        await pool.query<{ count: string }>('SELECT count(*) FROM export_jobs WHERE tenant_id = $1', [
-          acme.id,
-        ])
-      ).rows[0].count,
-    );
 
   it('signs in with a pasted token, lists the views and pages their tickets, under a strict CSP', async () => {
     const page = await newPage();
@@ -282,52 +189,6 @@ describeInBrowser('admin page in Chromium', () => {
     expect(again).toBe(false);
   });
 
-  it('sends one Idempotency-Key per unchanged form: a resubmission after a lost answer makes no second job, a changed form a new key', async () => {
-    const page = await signedIn('admin');
-    await page.getByRole('button', { name: 'Export this view…' }).click();
-    const dialog = page.getByRole('dialog');
-    const start = dialog.getByRole('button', { name: 'Start export' });
-    const keys = idempotencyKeysOf(page);
-    const before = await jobCount();
-    const unreachable =
-      'The export service cannot be reached. Check your connection and try again in a minute.';
-
-    // 1. The request never reaches the API.
-    await page.route('**/export-jobs', (route) => route.abort('internetdisconnected'), { times: 1 });
-    await start.click();
-    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(unreachable);
-
-    // 2. The person changes the form: a new key. This time the API makes the job, but its answer is lost on the way
-    //    back, so the page cannot know.
-    await dialog.getByLabel('JSON', { exact: true }).check();
-    let madeByLostAnswer: string | undefined;
-    await page.route(
-      '**/export-jobs',
-      async (route) => {
-        const response = await route.fetch();
-        madeByLostAnswer = ((await response.json()) as { id: string }).id;
-        await route.abort('connectionreset');
-      },
-      { times: 1 },
-    );
-    await start.click();
-    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(unreachable);
-    expect(madeByLostAnswer).toMatch(UUID);
-    expect(await jobCount()).toBe(before + 1);
-
-    // 3. The person clicks again, the form unchanged: the same key, so the API answers with the job it made.
-    await start.click();
-    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
-    expect(jobIdOf(page)).toBe(madeByLostAnswer);
-    expect(await jobCount()).toBe(before + 1);
-
-    expect(keys).toHaveLength(3);
-    for (const key of keys) expect(key).toMatch(UUID);
-    expect(keys[1]).not.toBe(keys[0]);
-    expect(keys[2]).toBe(keys[1]);
-    await waitForJob(pool, acme.id, jobIdOf(page), (job) => job.status === 'completed', 30_000);
-  });
-
   it('falls back to polling GET with ETag when the events stream is missing', async () => {
     const job = await insertJob(dataSource, api.storage, {
       tenant: acme,
@@ -399,25 +260,6 @@ describeInBrowser('admin page in Chromium', () => {
     await page.getByText('Exporting needs the Import / Export Tickets permission.').waitFor();
     await page.getByRole('table').waitFor(); // the list itself still shows
     expect(await page.getByRole('button', { name: 'Export this view…' }).count()).toBe(0);
-  });
-
-  it('tells a person whose permission was revoked while the dialog was open which permission an export needs', async () => {
-    const page = await signedIn('agent');
-    await page.getByRole('button', { name: 'Export this view…' }).click();
-    const dialog = page.getByRole('dialog');
-    const before = await jobCount();
-    await pool.query('UPDATE roles SET permissions = permissions & ~512 WHERE id = $1', [acme.roleIds.Agent]);
-    try {
-      await dialog.getByRole('button', { name: 'Start export' }).click();
-      await expect(dialog.getByRole('alert').textContent()).resolves.toBe(
-        'You need the Import / Export Tickets permission to export tickets. Ask an administrator for it.',
-      );
-    } finally {
-      await pool.query('UPDATE roles SET permissions = permissions | 512 WHERE id = $1', [
-        acme.roleIds.Agent,
-      ]);
-    }
-    expect(await jobCount()).toBe(before);
   });
 
   it('shows the agent its job’s progress, and a completed job without a download', async () => {
@@ -496,46 +338,6 @@ describeInBrowser('admin page in Chromium', () => {
     await page.locator('tbody td[data-status="expired"]').first().waitFor();
     await page.locator('tbody a').first().click();
     await page.getByText('This export has expired').waitFor();
-  });
-
-  it('says when to try again after a 429 or an outage, and sends an ended session back to sign-in', async () => {
-    for (let i = 0; i < 3; i += 1)
-      await insertJob(dataSource, api.storage, { tenant: acme, requester: 'agent' });
-    const page = await signedIn('agent');
-    await page.getByRole('button', { name: 'Export this view…' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByRole('button', { name: 'Start export' }).click();
-    await expect(dialog.getByRole('alert').textContent()).resolves.toMatch(
-      /^Too many of your exports are running\. Try again in 30 seconds, or cancel one\.$/,
-    );
-
-    // A dependency outage exactly as the API answers it: problemFor's 503 problem+json and its `Retry-After: 5`,
-    // which asks programs to retry within seconds; the person reads "in a minute", not "in 5 seconds".
-    const outage = problemFor(
-      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
-      'req-1',
-    );
-    expect(outage.body.status).toBe(503);
-    expect(outage.headers).toEqual({ 'Retry-After': '5' });
-    await page.route('**/export-jobs', (route) =>
-      route.fulfill({
-        status: outage.body.status,
-        headers: outage.headers,
-        contentType: 'application/problem+json',
-        body: JSON.stringify(outage.body),
-      }),
-    );
-    await dialog.getByRole('button', { name: 'Start export' }).click();
-    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(
-      'The export service is having trouble with one of its services. Try again in a minute.',
-    );
-    await page.unroute('**/export-jobs');
-
-    const expired = rawToken(api.config, { sub: acme.userId('admin'), tid: acme.id }, -60);
-    const later = await newPage();
-    await later.goto(`${api.baseUrl}/admin#token=${expired}`);
-    await later.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await later.getByText('Your session has ended or the token is not valid. Sign in again.').waitFor();
   });
 
   it('works from the keyboard: Tab reaches Export, Enter opens the dialog, Escape closes it and focus returns', async () => {
