@@ -1,9 +1,10 @@
 import type { Pool } from 'pg';
+import type { Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
 import { problemFor } from '../../apps/api/src/http/problem';
 import { insertJob, rawToken, type StartedApi } from '../support/api';
 import { describeInBrowser } from '../support/browser';
-import type { TestTenant } from '../support/factories';
+import { createTestTenant, type TestTenant } from '../support/factories';
 import { waitForJob } from '../support/job-polling';
 import { jobIdOf, useAdminPage, UUID } from './admin-page-harness';
 
@@ -14,7 +15,7 @@ const REDIS_DB = 6;
 
 /**
  * The admin page in Chromium, as admin-page.e2e-spec.ts, for what it sends and what it answers to a refusal: the
- * Idempotency-Key of a resubmitted dialog, and the 403, 429, 503 and 401 in words.
+ * Idempotency-Key of a resubmitted dialog, the history's paging and scope, and the 403, 429, 503 and 401 in words.
  */
 describeInBrowser('admin page in Chromium: requests and refusals', () => {
   const harness = useAdminPage(REDIS_DB);
@@ -91,6 +92,56 @@ describeInBrowser('admin page in Chromium: requests and refusals', () => {
       ]);
     }
     expect(await jobCount()).toBe(before);
+  });
+
+  it('pages the history with Load more: a requester sees only their own jobs, an export admin all of the tenant’s', async () => {
+    // A tenant of its own, so the lists are exactly known: 21 jobs of the agent's (more than a page of 20) and 4 of
+    // the admin's, newest first.
+    const tenant = await createTestTenant(pool);
+    const newest = Date.now() - 3_600_000;
+    const jobs: { id: string; requester: string }[] = [];
+    for (let i = 0; i < 25; i += 1) {
+      const requester = i % 8 === 0 ? 'admin' : 'agent';
+      const job = await insertJob(dataSource, api.storage, {
+        tenant,
+        requester,
+        status: 'failed',
+        requestedAt: new Date(newest - i * 60_000),
+      });
+      jobs.push({ id: job.id, requester });
+    }
+
+    /** The history's rows as the page lists them: the job each opens, and who requested it. */
+    const listed = async (page: Page): Promise<{ id: string; requester: string }[]> => {
+      const rows = page.locator('tbody tr');
+      const result: { id: string; requester: string }[] = [];
+      for (let i = 0; i < (await rows.count()); i += 1) {
+        const href = (await rows.nth(i).locator('a').getAttribute('href')) ?? '';
+        const email = (await rows.nth(i).locator('td').nth(5).textContent()) ?? '';
+        result.push({ id: href.replace('#/jobs/', ''), requester: email.split('@')[0] });
+      }
+      return result;
+    };
+    const historyOf = async (localPart: string): Promise<{ id: string; requester: string }[][]> => {
+      const page = await signedIn(localPart, '#/history', undefined, tenant);
+      const loadMore = page.getByRole('button', { name: 'Load more' });
+      await page.locator('tbody tr').nth(19).waitFor();
+      await loadMore.waitFor();
+      const first = await listed(page);
+      await loadMore.click();
+      await page.locator('tbody tr').nth(20).waitFor();
+      await loadMore.waitFor({ state: 'hidden' });
+      return [first, await listed(page)];
+    };
+
+    const agentJobs = jobs.filter((job) => job.requester === 'agent');
+    const [agentFirst, agentAll] = await historyOf('agent');
+    expect(agentFirst).toEqual(agentJobs.slice(0, 20));
+    expect(agentAll).toEqual(agentJobs);
+
+    const [adminFirst, adminAll] = await historyOf('admin');
+    expect(adminFirst).toEqual(jobs.slice(0, 20));
+    expect(adminAll).toEqual(jobs);
   });
 
   it('says when to try again after a 429 or an outage, and sends an ended session back to sign-in', async () => {
