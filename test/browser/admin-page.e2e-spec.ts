@@ -3,25 +3,21 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readConfig } from '@app/infrastructure';
-import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import type { Pool } from 'pg';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
-import { cancelActiveJobs, insertJob, rawToken, startApi, type StartedApi, tokenFor } from '../support/api';
-import { describeInBrowser, launchChromium } from '../support/browser';
-import { insertBulkTickets } from '../support/bulk-tickets';
-import { testDataSource, testPool } from '../support/database';
-import { createTestTenant, type TestTenant } from '../support/factories';
-import { FaultProxy } from '../support/fault-proxy';
+import { insertJob, type StartedApi, tokenFor } from '../support/api';
+import { describeInBrowser } from '../support/browser';
+import type { TestTenant } from '../support/factories';
+import type { FaultProxy } from '../support/fault-proxy';
 import { readJob, waitForJob } from '../support/job-polling';
-import { builtAppEnvironment, emptyRedisDb, type RunningWorker, startWorker } from '../support/worker';
+import { builtAppEnvironment } from '../support/worker';
+import { jobIdOf, useAdminPage, UUID } from './admin-page-harness';
 
 jest.setTimeout(60_000);
 
 /** This spec's own Redis database (see test/support/worker.ts). */
 const REDIS_DB = 3;
-const TICKETS = 4000;
 const TOKEN_CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'token.js');
 const execFileAsync = promisify(execFile);
 /** The worker reads PostgreSQL through this throttle while a scenario needs a running export to watch. */
@@ -53,86 +49,18 @@ function horizontalOverflow(): number {
  * Redis: what a person does, and what they read.
  */
 describeInBrowser('admin page in Chromium', () => {
+  const harness = useAdminPage(REDIS_DB);
+  const { newPage, signedIn, idempotencyKeysOf } = harness;
+  // The scenarios read what the harness's hooks made; this hook runs after them.
   let api: StartedApi;
-  let worker: RunningWorker;
-  let proxy: FaultProxy;
   let pool: Pool;
   let dataSource: DataSource;
   let acme: TestTenant;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const cspViolations: string[] = [];
-
-  beforeAll(async () => {
-    pool = testPool();
-    dataSource = await testDataSource();
-    // Its reconciler runs once at start and would enqueue queued jobs other runs left behind: retire the old ones.
-    await pool.query(
-      `UPDATE export_jobs SET status = 'cancelled', stage = NULL, version = version + 1, updated_at = now()
-        WHERE status IN ('queued', 'running') AND requested_at < now() - interval '10 minutes'`,
-    );
-    acme = await createTestTenant(pool);
-    await insertBulkTickets(pool, acme, { count: TICKETS, createdBefore: new Date('2026-06-01T00:00:00Z') });
-    const redisUrl = await emptyRedisDb(REDIS_DB);
-    proxy = await FaultProxy.forUrl(readConfig().databaseUrl);
-    [api, browser] = await Promise.all([
-      startApi({ env: { REDIS_URL: redisUrl }, queueModule: (config) => QueueModule.forRoot(config) }),
-      launchChromium(),
-    ]);
-    worker = await startWorker({
-      env: {
-        REDIS_URL: redisUrl,
-        DATABASE_URL: proxy.rewrite(readConfig().databaseUrl),
-        STORAGE_DRIVER: 'local',
-        STORAGE_LOCAL_DIR: api.storageDir,
-        // Jobs this spec puts in the database in a running state must stay as they are while a page shows them.
-        EXPORT_RECONCILE_INTERVAL_S: '3600',
-      },
-    });
+  let proxy: FaultProxy;
+  beforeAll(() => {
+    ({ api, pool, dataSource, acme, proxy } = harness);
   });
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await worker?.stop();
-    if (acme) await cancelActiveJobs(pool, [acme.id]);
-    await api?.close();
-    await proxy?.close();
-    await dataSource?.destroy();
-    await pool?.end();
-  });
-
-  afterEach(() => {
-    proxy.setMode('pass');
-    expect(cspViolations).toEqual([]);
-  });
-
-  async function newPage(width = 1100): Promise<Page> {
-    // The browser's time zone is the export dialog's default.
-    const context = await browser.newContext({
-      viewport: { width, height: 800 },
-      acceptDownloads: true,
-      timezoneId: 'Europe/Paris',
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => cspViolations.push(`page error: ${error.message}`));
-    return page;
-  }
-
-  /** Opens the page through a sign-in link (`/admin#token=...`), then `route` (a hash such as `#/history`). */
-  async function signedIn(localPart: string, route = '#/views', width?: number): Promise<Page> {
-    const page = await newPage(width);
-    await page.goto(`${api.baseUrl}/admin#token=${tokenFor(api.config, acme, localPart)}`);
-    await page.getByRole('heading', { name: 'Ticket views' }).waitFor();
-    if (route !== '#/views') await page.goto(`${api.baseUrl}/admin${route}`);
-    return page;
-  }
-
-  const jobIdOf = (page: Page): string => new URL(page.url()).hash.replace('#/jobs/', '');
   const statusOf = (page: Page): Promise<string | null> =>
     page.locator('section.job').getAttribute('data-status');
   const waitForStatus = (page: Page, status: string, timeout = 20_000): Promise<void> =>
@@ -148,8 +76,12 @@ describeInBrowser('admin page in Chromium', () => {
     await dialog.getByLabel(format, { exact: true }).check();
     await arrange?.(dialog);
     // A double click: the dialog sends one body under one Idempotency-Key, so one job.
+    const keys = idempotencyKeysOf(page);
     await dialog.getByRole('button', { name: 'Start export' }).dblclick();
     await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(UUID);
     return jobIdOf(page);
   }
 
@@ -408,40 +340,6 @@ describeInBrowser('admin page in Chromium', () => {
     await page.locator('tbody td[data-status="expired"]').first().waitFor();
     await page.locator('tbody a').first().click();
     await page.getByText('This export has expired').waitFor();
-  });
-
-  it('says when to try again after a 429 or an outage, and sends an ended session back to sign-in', async () => {
-    for (let i = 0; i < 3; i += 1)
-      await insertJob(dataSource, api.storage, { tenant: acme, requester: 'agent' });
-    const page = await signedIn('agent');
-    await page.getByRole('button', { name: 'Export this view…' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByRole('button', { name: 'Start export' }).click();
-    await expect(dialog.getByRole('alert').textContent()).resolves.toMatch(
-      /^Too many of your exports are running\. Try again in 30 seconds, or cancel one\.$/,
-    );
-
-    // A dependency outage as the API reports it (503 problem+json without Retry-After).
-    await page.route('**/export-jobs', (route) =>
-      route.fulfill({
-        status: 503,
-        contentType: 'application/problem+json',
-        body: JSON.stringify({
-          status: 503,
-          code: 'SERVICE_UNAVAILABLE',
-          title: 'Service Unavailable',
-          detail: '',
-        }),
-      }),
-    );
-    await dialog.getByRole('button', { name: 'Start export' }).click();
-    await expect(dialog.getByRole('alert').textContent()).resolves.toContain('Try again in a minute.');
-
-    const expired = rawToken(api.config, { sub: acme.userId('admin'), tid: acme.id }, -60);
-    const later = await newPage();
-    await later.goto(`${api.baseUrl}/admin#token=${expired}`);
-    await later.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await later.getByText('Your session has ended or the token is not valid. Sign in again.').waitFor();
   });
 
   it('works from the keyboard: Tab reaches Export, Enter opens the dialog, Escape closes it and focus returns', async () => {

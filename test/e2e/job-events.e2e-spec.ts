@@ -277,7 +277,21 @@ describe('export job event stream', () => {
     expect(allowedHeaders).toEqual(
       expect.arrayContaining(['authorization', 'idempotency-key', 'if-none-match', 'last-event-id']),
     );
-    expect(allowed.headers['access-control-allow-methods']).toContain('POST');
+    // The methods the API's routes use, DELETE included (a page removes a webhook endpoint), and no others.
+    expect(String(allowed.headers['access-control-allow-methods']).split(',').sort()).toEqual([
+      'DELETE',
+      'GET',
+      'HEAD',
+      'POST',
+    ]);
+    const removal = await request(api.baseUrl)
+      .options('/webhook-endpoints/0b9c8f52-54a4-4d43-9a43-6f7c0a0c5f10')
+      .set('Origin', ALLOWED_ORIGIN)
+      .set('Access-Control-Request-Method', 'DELETE')
+      .set('Access-Control-Request-Headers', 'authorization');
+    expect(removal.status).toBe(204);
+    expect(removal.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+    expect(String(removal.headers['access-control-allow-methods']).split(',')).toContain('DELETE');
 
     const refused = await preflight('https://evil.example.test');
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();

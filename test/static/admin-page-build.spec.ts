@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -15,5 +15,15 @@ describe('the admin page in the build', () => {
       expect.arrayContaining(['index.html', 'admin.css', 'main.js', 'api.js']),
     );
     expect([...assets.keys()].every((name) => /\.(html|css|js)$/.test(name))).toBe(true);
+  });
+
+  it('ships every module of apps/admin/src and none of its specs (apps/admin/tsconfig.build.json leaves them out)', () => {
+    const sources = readdirSync(join(ROOT, 'apps', 'admin', 'src')).filter((name) => name.endsWith('.ts'));
+    expect(sources.some((name) => name.endsWith('.spec.ts'))).toBe(true);
+    const modules = sources
+      .filter((name) => !name.endsWith('.spec.ts'))
+      .map((name) => name.replace(/\.ts$/, '.js'));
+    const shipped = readdirSync(join(ROOT, 'dist', 'apps', 'admin')).filter((name) => name.endsWith('.js'));
+    expect(shipped.sort()).toEqual(modules.sort());
   });
 });

@@ -5,7 +5,10 @@ const PERMISSION =
 
 function inTime(seconds: number | null): string {
   if (seconds === null) return 'in a minute';
-  if (seconds < 60) return `in ${Math.max(1, Math.round(seconds))} seconds`;
+  if (seconds < 60) {
+    const whole = Math.max(1, Math.round(seconds));
+    return whole === 1 ? 'in 1 second' : `in ${whole} seconds`;
+  }
   const at = new Date(Date.now() + seconds * 1000);
   return `at ${at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
 }

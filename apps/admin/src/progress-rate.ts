@@ -37,7 +37,9 @@ export class ProgressRate {
 
 export function durationText(seconds: number): string {
   if (seconds < 1) return 'less than a second';
-  if (seconds < 60) return `about ${Math.round(seconds)} s`;
+  // Rounded first, so 59.6 s reads "about 1 min" rather than "about 60 s".
+  const whole = Math.round(seconds);
+  if (whole < 60) return `about ${whole} s`;
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `about ${minutes} min`;
   return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
