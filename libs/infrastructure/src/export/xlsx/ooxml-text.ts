@@ -26,10 +26,17 @@ function replacement(match: string): string {
   }
 }
 
+/**
+ * A first look for what SPECIAL changes, without the `u` flag that makes a scan of every cell about four times
+ * slower (V8; 1.6 s of a 980k-row XLSX export's CPU profile). It finds every cell SPECIAL would change, and some it
+ * leaves (a surrogate pair, `_x` without four hex digits), which SPECIAL then leaves as they are.
+ */
+// eslint-disable-next-line no-control-regex -- as SPECIAL
+const MAYBE_SPECIAL = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]|_x/;
+
 /** `text` as the content of a `<t>` element. */
 export function escapeCellText(text: string): string {
-  SPECIAL.lastIndex = 0;
-  return SPECIAL.test(text) ? text.replace(SPECIAL, replacement) : text;
+  return MAYBE_SPECIAL.test(text) ? text.replace(SPECIAL, replacement) : text;
 }
 
 /** `text` as an XML attribute value in double quotes (sheet names, formula text of defined names). */
