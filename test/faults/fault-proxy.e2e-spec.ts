@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, connect, type AddressInfo, type Server, Socket } from 'node:net';
 import Redis from 'ioredis';
 import { readConfig } from '@app/infrastructure';
-import { FaultProxy } from '../support/fault-proxy';
+import { abortSocket, FaultProxy } from '../support/fault-proxy';
 
 /** The fault toolkit itself: every later scenario relies on each mode doing exactly what it says. */
 describe('FaultProxy', () => {
@@ -69,6 +69,17 @@ describe('FaultProxy', () => {
     again.write('back');
     expect(await received(again, 200)).toBe('back');
     again.destroy();
+  });
+
+  it('aborts a socket whose end() is pending without leaving its handle open (resetAndDestroy alone leaks it)', async () => {
+    const socket = await open();
+    socket.end();
+    abortSocket(socket);
+    await once(socket, 'close');
+    // A destroyed socket whose native handle never closed stays among the active handles, and the process then
+    // never exits.
+    const active = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+    expect(active.filter((handle) => handle instanceof Socket && handle === socket)).toEqual([]);
   });
 
   it('stall holds the bytes of open and new connections until the mode changes', async () => {

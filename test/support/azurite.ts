@@ -3,6 +3,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { once } from 'node:events';
 import { createServer, request, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { abortSocket } from './fault-proxy';
 import {
   azuriteConnectionString,
   ensureContainer,
@@ -135,7 +136,7 @@ export async function startBlobProxy(target: string): Promise<BlobProxy> {
       req.resume(); // drain an unread body (a 4 MiB block) before answering
       if (!req.readableEnded) await once(req, 'end');
       if (fault.status === 0) {
-        req.socket.resetAndDestroy();
+        abortSocket(req.socket);
         return;
       }
       entry.status = fault.status;

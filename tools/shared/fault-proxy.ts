@@ -111,10 +111,21 @@ export class FaultProxy {
 
   private reset(connection: { client: Socket; upstream: Socket; gates: Gate[] }): void {
     this.connections.delete(connection);
-    connection.client.resetAndDestroy();
-    connection.upstream.resetAndDestroy();
+    abortSocket(connection.client);
+    abortSocket(connection.upstream);
     for (const gate of connection.gates) gate.destroy();
   }
+}
+
+/**
+ * Ends a socket at once: with a TCP reset where Node can send one, else destroyed. Node's resetAndDestroy() on a
+ * socket whose end() is still pending fails (EINVAL) and leaves its native handle open for good, which then keeps
+ * the process from ever exiting: Node's exit waits for every handle to close. That is how the whole e2e run hung
+ * after its last test (the stuck-jobs spec's proxy sockets, ended by a pipe, then cut).
+ */
+export function abortSocket(socket: Socket): void {
+  if (socket.writableEnded || socket.connecting || socket.destroyed) socket.destroy();
+  else socket.resetAndDestroy();
 }
 
 /**
