@@ -6,12 +6,16 @@ import { flushQueue, log, startProcess, startWorker, stopChild, tokenOf, viewOf 
 import { ExportChain } from './export-chain';
 import type { PollingFigure, RevocationFigure } from './figures';
 import { ensurePoller, probeRevocation } from './revocation';
+import { rawHeader } from './raw-header';
 import { sleep } from './stats';
 
 export interface PollingOptions {
   readonly seconds: number;
   readonly connections: number;
 }
+
+/** A polling client's requests before it reloads the page (and sends no ETag again). */
+const POLLS_PER_VISIT = 20;
 
 /** autocannon's per-connection context: the path and ETag of the connection's last answer. */
 type Context = { path?: string; etag?: string };
@@ -55,30 +59,38 @@ export async function runPolling(
       });
     };
     const [status, revoked] = await Promise.all([
-      load(chain, 'status', base, options, {
-        method: 'GET',
-        setupRequest: (request) => ({ ...request, path: jobPath(), headers: auth }),
-      }),
+      load(chain, 'status', base, options, [
+        { method: 'GET', setupRequest: (request) => ({ ...request, path: jobPath(), headers: auth }) },
+      ]),
       probe(),
     ]);
     polling.push(status);
+    const conditional: autocannon.Request = {
+      method: 'GET',
+      setupRequest: (request, context) => {
+        const last = context as Context;
+        const path = jobPath();
+        const etag = last.path === path ? (last.etag ?? null) : null;
+        last.path = path;
+        return { ...request, path, headers: { ...auth, ...(etag ? { 'if-none-match': etag } : {}) } };
+      },
+      onResponse: (_status, _body, context, headers) => {
+        const etag = rawHeader(headers, 'etag');
+        if (etag !== undefined) (context as Context).etag = etag;
+      },
+    };
+    // autocannon clears a connection's context each time it has gone through its list of requests: a list of one
+    // would never send an ETag. Each connection polls POLLS_PER_VISIT times, the first without one, then starts over.
     polling.push(
-      await load(chain, 'status-if-none-match', base, options, {
-        method: 'GET',
-        setupRequest: (request, context) => {
-          const last = context as Context;
-          const path = jobPath();
-          const etag = last.path === path ? (last.etag ?? null) : null;
-          last.path = path;
-          return { ...request, path, headers: { ...auth, ...(etag ? { 'if-none-match': etag } : {}) } };
-        },
-        onResponse: (_status, _body, context, headers) => {
-          const etag = headers?.etag;
-          if (typeof etag === 'string') (context as Context).etag = etag;
-        },
-      }),
+      await load(
+        chain,
+        'status-if-none-match',
+        base,
+        options,
+        Array.from({ length: POLLS_PER_VISIT }, () => conditional),
+      ),
     );
-    polling.push(await load(chain, 'health-live', base, options, { method: 'GET', path: '/health/live' }));
+    polling.push(await load(chain, 'health-live', base, options, [{ method: 'GET', path: '/health/live' }]));
     log(`polling: ${chain.jobIds.length} exports of acme's "All tickets" ran during the load`);
     return { polling, revocation: revoked };
   } finally {
@@ -93,14 +105,14 @@ async function load(
   name: PollingFigure['name'],
   base: string,
   options: PollingOptions,
-  request: autocannon.Request,
+  requests: autocannon.Request[],
 ): Promise<PollingFigure> {
   const rowsBefore = await chain.rowsExported();
   const result = await autocannon({
     url: base,
     connections: options.connections,
     duration: options.seconds,
-    requests: [request],
+    requests,
   });
   const duringExportRows = (await chain.rowsExported()) - rowsBefore;
   const figure: PollingFigure = {
