@@ -51,7 +51,6 @@ import { HealthController } from './health/health.controller';
 import { RedisProbe } from './health/redis-probe';
 import { ApiValidationPipe } from './http/api-validation.pipe';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { JobIdLogInterceptor } from './logging/job-id-log.interceptor';
 import { loggerParams } from './logging/logger-params';
 import { ApiMetrics } from './metrics/api-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -158,7 +157,6 @@ export class ApiModule {
           inject: [CachedExportJobReadModel],
         },
         JobEventHub,
-        JobIdLogInterceptor,
         RedisProbe,
         ApiMetrics,
       ],

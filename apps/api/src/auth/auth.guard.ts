@@ -10,6 +10,7 @@ import {
 import { InjectConfig } from '@app/infrastructure/nest/config.module';
 import { PinoLogger } from 'nestjs-pino';
 import { type ApiRequest, headerValue } from '../http/api-request';
+import { LOGS_JOB_ID } from '../logging/job-id-log';
 import { IS_PUBLIC } from './public.decorator';
 import { UnauthenticatedError } from './unauthenticated.error';
 
@@ -45,15 +46,19 @@ export class AuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
-      return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<ApiRequest>();
     const claims = bearerClaims(request, this.secret);
     const actor = await this.actors.resolve(claims.sub, claims.tid);
     if (actor === null)
       throw new UnauthenticatedError('The access token does not belong to an active user of its tenant.');
     request.actor = actor;
-    this.logger.assign({ userId: actor.userId, tenantId: actor.tenantId });
+    // The log lines of the request carry who asked, and on job routes (LogsJobId) which job.
+    const jobId = this.reflector.getAllAndOverride<boolean>(LOGS_JOB_ID, targets)
+      ? request.params?.id
+      : undefined;
+    this.logger.assign({ userId: actor.userId, tenantId: actor.tenantId, ...(jobId ? { jobId } : {}) });
     return true;
   }
 }

@@ -11,7 +11,6 @@ import {
   Query,
   Res,
   StreamableFile,
-  UseInterceptors,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
@@ -52,7 +51,7 @@ import type { ApiResponse as HttpResponse } from '../http/api-request';
 import { pageOf } from '../http/page-query.dto';
 import { ProblemDto } from '../http/problem.dto';
 import { UuidParamPipe } from '../http/uuid-param.pipe';
-import { JobIdLogInterceptor } from '../logging/job-id-log.interceptor';
+import { LogsJobId } from '../logging/job-id-log';
 import { CreateExportJobDto } from './create-export-job.dto';
 import { ExportEstimateDto } from './export-estimate.dto';
 import { ExportJobDto, ExportJobListDto } from './export-job.dto';
@@ -95,7 +94,7 @@ function setDownloadHeaders(response: HttpResponse, file: ExportDownload): void 
   description: 'Missing, invalid or expired token; unknown or disabled user',
   content: problem,
 })
-@UseInterceptors(JobIdLogInterceptor)
+@LogsJobId()
 @Controller('export-jobs')
 export class ExportJobsController {
   private readonly logger = new Logger(ExportJobsController.name);

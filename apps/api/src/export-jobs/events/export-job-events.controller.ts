@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
@@ -21,7 +21,7 @@ import { CurrentActor } from '../../auth/caller.decorator';
 import type { ApiResponse as HttpResponse } from '../../http/api-request';
 import { ProblemDto } from '../../http/problem.dto';
 import { UuidParamPipe } from '../../http/uuid-param.pipe';
-import { JobIdLogInterceptor } from '../../logging/job-id-log.interceptor';
+import { LogsJobId } from '../../logging/job-id-log';
 import { EventStreamSettings } from './event-stream-settings';
 import { JobEventHub } from './job-event-hub';
 import { JobEventStream } from './job-event-stream';
@@ -46,7 +46,7 @@ const STREAM_DESCRIPTION = [
   description: 'Missing, invalid or expired token; unknown or disabled user',
   content: problem,
 })
-@UseInterceptors(JobIdLogInterceptor)
+@LogsJobId()
 @Controller('export-jobs')
 export class ExportJobEventsController {
   constructor(
