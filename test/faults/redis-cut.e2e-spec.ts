@@ -5,6 +5,7 @@
  * (EXPORT_RECONCILE_INTERVAL_S) enqueues what has no live entry; an attempt cut off from Redis finishes its export,
  * and its redelivery finds the job completed and changes nothing.
  */
+import { readConfig } from '@app/infrastructure';
 import { QueueModule } from '@app/infrastructure/nest/queue.module';
 import request from 'supertest';
 import { bearer, startApi, type StartedApi, tokenFor } from '../support/api';
@@ -22,9 +23,16 @@ const ROWS = 150_000;
 /** Longer than the worker's lock (15 s): the attempt's lock lapses while Redis is away. */
 const MID_EXPORT_CUT_MS = 20_000;
 const POST_CUT_MS = 5_000;
+/**
+ * The worker's PostgreSQL, paced at 4 MB/s for the mid-export case, so the export is still running when Redis goes
+ * away. Unpaced, the 150k rows took under a second on a fast minute, and the job was completed before a poll saw it
+ * running with rows written (CI, session 8).
+ */
+const PG_THROTTLE = { throttle: { bytesPerSecond: 4_000_000 } } as const;
 
 describe('Redis cut (API and worker behind a fault proxy)', () => {
   let proxy: FaultProxy;
+  let pgProxy: FaultProxy;
   let api: StartedApi;
   let engine: EngineHarness;
   let worker: RunningWorker;
@@ -35,6 +43,7 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
     const redisUrl = redisUrlWithDb(15);
     proxy = await FaultProxy.forUrl(redisUrl);
     const viaProxy = proxy.rewrite(redisUrl);
+    pgProxy = await FaultProxy.forUrl(readConfig().databaseUrl);
     api = await startApi({
       env: { REDIS_URL: viaProxy },
       queueModule: (config) => QueueModule.forRoot(config),
@@ -54,8 +63,11 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
       descriptionLength: 150,
     });
     admin = bearer(tokenFor(api.config, tenant, 'admin'));
-    worker = await startWorker({ env });
+    // Only the worker reads PostgreSQL through pgProxy; the API and this spec's own reads do not.
+    worker = await startWorker({ env: { ...env, DATABASE_URL: pgProxy.rewrite(readConfig().databaseUrl) } });
   });
+
+  afterEach(() => pgProxy.setMode('pass'));
 
   afterAll(async () => {
     proxy?.setMode('pass');
@@ -63,6 +75,7 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
     await engine?.close();
     await api?.close();
     await proxy?.close();
+    await pgProxy?.close();
   });
 
   async function jobCount(): Promise<number> {
@@ -124,6 +137,7 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
   });
 
   it('mid-export: the export finishes or is handed back, and ends completed with its whole file', async () => {
+    pgProxy.setMode(PG_THROTTLE);
     const response = await request(api.baseUrl).post('/export-jobs').set(admin).send({ format: 'csv' });
     expect(response.status).toBe(202);
     const jobId = (response.body as { id: string }).id;
@@ -142,6 +156,7 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
     if (atCutEnd < MID_EXPORT_CUT_MS)
       await new Promise((resolve) => setTimeout(resolve, MID_EXPORT_CUT_MS - atCutEnd));
     proxy.setMode('pass');
+    pgProxy.setMode('pass');
     const backAt = Date.now();
     const done = await engine.finished(tenant, jobId, 120_000);
     const endedMs = Date.now() - backAt;
