@@ -172,12 +172,16 @@ describe('stuck running jobs (issue 15 g)', () => {
   });
 
   it('takes a job whose progress froze (worker SIGSTOPped with its lock) from its attempt; another worker completes it', async () => {
-    const frozen = await worker();
-    const job = await exportOf(big);
-    await engine.waitForJob(big, job.id, (row) => row.rowsExported > 0, 60_000);
-    process.kill(frozen.pid, 'SIGSTOP');
-    const frozenAt = Date.now();
+    // PostgreSQL paced for the worker to be frozen, so it is still exporting when frozen: unpaced, the 210k rows
+    // may be done in about a second, before a poll sees them under way.
+    const proxy = await FaultProxy.forUrl(builtAppEnvironment().DATABASE_URL);
     try {
+      proxy.setMode({ throttle: { bytesPerSecond: 2_500_000 } });
+      const frozen = await worker({ DATABASE_URL: proxy.rewrite(builtAppEnvironment().DATABASE_URL) });
+      const job = await exportOf(big);
+      await engine.waitForJob(big, job.id, (row) => row.status === 'running' && row.rowsExported > 0, 60_000);
+      process.kill(frozen.pid, 'SIGSTOP');
+      const frozenAt = Date.now();
       const rescuer = await worker({ EXPORT_STALL_AFTER_S: '5', EXPORT_RECONCILE_INTERVAL_S: '1' });
       await waitUntil(
         'the stall rule took the job from the frozen attempt',
@@ -198,6 +202,7 @@ describe('stuck running jobs (issue 15 g)', () => {
       );
     } finally {
       await stopWorkers(); // SIGKILL ends the stopped process too
+      await proxy.close();
     }
   });
 
