@@ -43,7 +43,8 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
     const redisUrl = redisUrlWithDb(15);
     proxy = await FaultProxy.forUrl(redisUrl);
     const viaProxy = proxy.rewrite(redisUrl);
-    pgProxy = await FaultProxy.forUrl(readConfig().databaseUrl);
+    const { databaseUrl } = readConfig();
+    pgProxy = await FaultProxy.forUrl(databaseUrl);
     api = await startApi({
       env: { REDIS_URL: viaProxy },
       queueModule: (config) => QueueModule.forRoot(config),
@@ -64,7 +65,7 @@ describe('Redis cut (API and worker behind a fault proxy)', () => {
     });
     admin = bearer(tokenFor(api.config, tenant, 'admin'));
     // Only the worker reads PostgreSQL through pgProxy; the API and this spec's own reads do not.
-    worker = await startWorker({ env: { ...env, DATABASE_URL: pgProxy.rewrite(readConfig().databaseUrl) } });
+    worker = await startWorker({ env: { ...env, DATABASE_URL: pgProxy.rewrite(databaseUrl) } });
   });
 
   afterEach(() => pgProxy.setMode('pass'));

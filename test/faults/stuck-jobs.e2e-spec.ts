@@ -63,6 +63,26 @@ describe('stuck running jobs (issue 15 g)', () => {
     await Promise.all(workers.splice(0).map((w) => w.kill()));
   }
 
+  /**
+   * Runs `scenario` with a worker that reads PostgreSQL through a fault proxy of its own, paced at 2.5 MB/s so an
+   * export of `big` streams for several seconds; then stops every worker (SIGKILL ends a stopped one too) and the
+   * proxy, whatever happened.
+   */
+  async function withPacedWorker(
+    extra: Record<string, string>,
+    scenario: (paced: RunningWorker) => Promise<void>,
+  ): Promise<void> {
+    const databaseUrl = builtAppEnvironment().DATABASE_URL;
+    const proxy = await FaultProxy.forUrl(databaseUrl);
+    try {
+      proxy.setMode({ throttle: { bytesPerSecond: 2_500_000 } });
+      await scenario(await worker({ ...extra, DATABASE_URL: proxy.rewrite(databaseUrl) }));
+    } finally {
+      await stopWorkers();
+      await proxy.close();
+    }
+  }
+
   const exportOf = (tenant: TestTenant): Promise<ExportJob> =>
     engine.requestExport({
       tenant,
@@ -172,12 +192,9 @@ describe('stuck running jobs (issue 15 g)', () => {
   });
 
   it('takes a job whose progress froze (worker SIGSTOPped with its lock) from its attempt; another worker completes it', async () => {
-    // PostgreSQL paced for the worker to be frozen, so it is still exporting when frozen: unpaced, the 210k rows
-    // may be done in about a second, before a poll sees them under way.
-    const proxy = await FaultProxy.forUrl(builtAppEnvironment().DATABASE_URL);
-    try {
-      proxy.setMode({ throttle: { bytesPerSecond: 2_500_000 } });
-      const frozen = await worker({ DATABASE_URL: proxy.rewrite(builtAppEnvironment().DATABASE_URL) });
+    // Paced, so the worker is still exporting when frozen: unpaced, the 210k rows may be done in about a second,
+    // before a poll sees them under way.
+    await withPacedWorker({}, async (frozen) => {
       const job = await exportOf(big);
       await engine.waitForJob(big, job.id, (row) => row.status === 'running' && row.rowsExported > 0, 60_000);
       process.kill(frozen.pid, 'SIGSTOP');
@@ -200,22 +217,12 @@ describe('stuck running jobs (issue 15 g)', () => {
         `[stuck-jobs] frozen progress (EXPORT_STALL_AFTER_S=5, reconcile 1 s): released ${releasedAfter} ms ` +
           `after the freeze, completed by another worker ${completedAfter} ms after it\n`,
       );
-    } finally {
-      await stopWorkers(); // SIGKILL ends the stopped process too
-      await proxy.close();
-    }
+    });
   });
 
   it('never touches a healthy export that lasts several times EXPORT_STALL_AFTER_S', async () => {
-    const proxy = await FaultProxy.forUrl(builtAppEnvironment().DATABASE_URL);
-    try {
-      // PostgreSQL throttled for this worker only: the export streams slowly, its progress moving all the time.
-      const slow = await worker({
-        DATABASE_URL: proxy.rewrite(builtAppEnvironment().DATABASE_URL),
-        EXPORT_STALL_AFTER_S: '5',
-        EXPORT_RECONCILE_INTERVAL_S: '1',
-      });
-      proxy.setMode({ throttle: { bytesPerSecond: 2_500_000 } });
+    // Paced for this worker only: the export streams slowly, its progress moving all the time.
+    await withPacedWorker({ EXPORT_STALL_AFTER_S: '5', EXPORT_RECONCILE_INTERVAL_S: '1' }, async (slow) => {
       const startedAt = Date.now();
       const job = await exportOf(big);
       const done = await engine.finished(big, job.id, 150_000);
@@ -229,9 +236,6 @@ describe('stuck running jobs (issue 15 g)', () => {
       process.stdout.write(
         `[stuck-jobs] healthy throttled export: ${took} ms under EXPORT_STALL_AFTER_S=5, untouched\n`,
       );
-    } finally {
-      await stopWorkers();
-      await proxy.close();
-    }
+    });
   });
 });
